@@ -1,0 +1,150 @@
+"""Reads an AMI and its launch permissions into an `AmiSnapshot`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.model import ResourceKind, ResourceRef
+
+IMAGE_BUILDER_ARN_TAG = "Ec2ImageBuilderArn"
+"""Tag EC2 Image Builder puts on every AMI it distributes, naming the Image Builder image."""
+
+NOT_FOUND_CODES = frozenset({"InvalidAMIID.NotFound", "InvalidAMIID.Unavailable", "InvalidAMIID.Malformed"})
+
+
+@dataclass(frozen=True)
+class LaunchPermission:
+    """One entry of the AMI's launchPermission attribute."""
+
+    kind: str  # "group" (value "all" = public), "account", "organization", "ou"
+    value: str
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    device_name: str
+    snapshot_id: str | None
+    encrypted: bool | None  # None for ephemeral (instance store) devices
+
+
+@dataclass(frozen=True)
+class AmiSnapshot:
+    """Everything the AMI controls judge, as read from EC2 at `observed_at`."""
+
+    ref: ResourceRef
+    name: str
+    owner_id: str
+    owner_alias: str | None
+    state: str
+    public: bool
+    creation_date: datetime | None
+    deprecation_time: datetime | None
+    imds_support: str | None
+    block_devices: tuple[BlockDevice, ...]
+    tags: Mapping[str, str]
+    launch_permissions: tuple[LaunchPermission, ...] | None
+    """None when the evaluating account cannot read them (it does not own the AMI)."""
+    image_builder_image_arn: str | None
+    source_pipeline_arn: str | None
+
+    def asff_details(self) -> dict[str, dict[str, str]]:
+        """ASFF has no AMI resource type: `Resources[0].Details.Other` (≤50 string pairs)."""
+        other = {
+            "ImageId": self.ref.name,
+            "Name": self.name or "-",
+            "OwnerId": self.owner_id,
+            "State": self.state,
+            "CreationDate": self.creation_date.isoformat() if self.creation_date else "-",
+            "DeprecationTime": self.deprecation_time.isoformat() if self.deprecation_time else "-",
+            "ImdsSupport": self.imds_support or "-",
+        }
+        return {"Other": {key: value[:1000] for key, value in other.items()}}
+
+
+class AmiCollector:
+    """Reads AMIs with `ec2:DescribeImages` and `ec2:DescribeImageAttribute`."""
+
+    def __init__(self, clients: ClientFactory) -> None:
+        self._clients = clients
+
+    def collect(self, ref: ResourceRef) -> AmiSnapshot | None:
+        """The AMI's snapshot, or None when it no longer exists (deregistered or never existed)."""
+        from botocore.exceptions import ClientError
+
+        ec2 = self._clients.client("ec2", ref.region)
+        try:
+            images = ec2.describe_images(ImageIds=[ref.name], IncludeDeprecated=True, IncludeDisabled=True)[
+                "Images"
+            ]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in NOT_FOUND_CODES:
+                return None
+            raise
+        if not images:
+            return None
+        image = images[0]
+        permissions = self._launch_permissions(ec2, ref) if image.get("OwnerId") == ref.account else None
+        return snapshot_from_image(ref, image, permissions)
+
+    @staticmethod
+    def _launch_permissions(ec2: Any, ref: ResourceRef) -> tuple[LaunchPermission, ...]:
+        response = ec2.describe_image_attribute(ImageId=ref.name, Attribute="launchPermission")
+        return tuple(_launch_permission(entry) for entry in response.get("LaunchPermissions", []))
+
+
+def snapshot_from_image(
+    ref: ResourceRef, image: Mapping[str, Any], permissions: tuple[LaunchPermission, ...] | None
+) -> AmiSnapshot:
+    """Build a snapshot from one `DescribeImages` entry (shared with the sweep's paged reads)."""
+    tags = {t["Key"]: t["Value"] for t in image.get("Tags", [])}
+    return AmiSnapshot(
+        ref=ref,
+        name=image.get("Name", ""),
+        owner_id=image.get("OwnerId", ""),
+        owner_alias=image.get("ImageOwnerAlias"),
+        state=image.get("State", "unknown"),
+        public=bool(image.get("Public", False)),
+        creation_date=_parse_time(image.get("CreationDate")),
+        deprecation_time=_parse_time(image.get("DeprecationTime")),
+        imds_support=image.get("ImdsSupport"),
+        block_devices=tuple(_block_device(d) for d in image.get("BlockDeviceMappings", [])),
+        tags=tags,
+        launch_permissions=permissions,
+        image_builder_image_arn=tags.get(IMAGE_BUILDER_ARN_TAG),
+        source_pipeline_arn=None,
+    )
+
+
+def ami_ref(image_id: str, account: str, region: str, partition: str = "aws") -> ResourceRef:
+    return ResourceRef(ResourceKind.AMI, image_id, account, region, partition)
+
+
+def _launch_permission(entry: Mapping[str, str]) -> LaunchPermission:
+    for key, kind in (
+        ("Group", "group"),
+        ("UserId", "account"),
+        ("OrganizationArn", "organization"),
+        ("OrganizationalUnitArn", "ou"),
+    ):
+        if key in entry:
+            return LaunchPermission(kind, entry[key])
+    return LaunchPermission("unknown", repr(dict(entry)))
+
+
+def _block_device(mapping: Mapping[str, Any]) -> BlockDevice:
+    ebs = mapping.get("Ebs")
+    return BlockDevice(
+        device_name=mapping.get("DeviceName", "?"),
+        snapshot_id=ebs.get("SnapshotId") if ebs else None,
+        encrypted=bool(ebs.get("Encrypted", False)) if ebs else None,
+    )
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,106 @@
+"""Hardened-AMI controls (CONTROLS.md §1, PG.AMI.*): an `AmiSnapshot` and the policy in, a verdict out."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from provenance_guard.collect.ami import AmiSnapshot, LaunchPermission
+from provenance_guard.controls.registry import EvaluationContext, registry
+from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.policy import Policy
+
+READ_AMI = ("ec2:DescribeImages",)
+READ_LAUNCH_PERMISSIONS = ("ec2:DescribeImageAttribute",)
+OWNER_ALIASES = ("amazon", "aws-marketplace")
+
+
+@registry.register(
+    id="PG.AMI.1",
+    title="AMI comes from a trusted owner or an approved Image Builder pipeline",
+    severity=Severity.HIGH,
+    resource_kind=ResourceKind.AMI,
+    remediation_text=(
+        "Launch compute only from hardened images you control: rebuild this image with an approved "
+        "EC2 Image Builder pipeline (the golden pipeline), then deregister it; or, if its owner is "
+        "trustworthy, add the owner account to ami.trusted_owners in the policy."
+    ),
+    remediation_url="https://docs.aws.amazon.com/imagebuilder/latest/userguide/manage-pipelines.html",
+    permissions=READ_AMI,
+)
+def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
+    """The AMI's owner is in ami.trusted_owners (self, amazon, aws-marketplace or an account id), or
+    the AMI was produced by an EC2 Image Builder pipeline matching ami.approved_pipelines."""
+    trusted = policy.ami.trusted_owners
+    evidence = {
+        "OwnerId": ami.owner_id,
+        "OwnerAlias": ami.owner_alias or "-",
+        "ImageBuilderPipeline": ami.source_pipeline_arn or "-",
+        "TrustedOwners": ", ".join(trusted),
+    }
+    trusted_accounts = {ctx.account if owner == "self" else owner for owner in trusted}
+    if ami.owner_id in trusted_accounts:
+        return Verdict.passed("PG.AMI.1", f"owner {ami.owner_id} is a trusted account", evidence)
+    if ami.owner_alias in OWNER_ALIASES and ami.owner_alias in trusted:
+        return Verdict.passed("PG.AMI.1", f"owner alias {ami.owner_alias} is trusted", evidence)
+    pipeline = ami.source_pipeline_arn
+    if pipeline and any(fnmatchcase(pipeline, pattern) for pattern in policy.ami.approved_pipelines):
+        return Verdict.passed("PG.AMI.1", f"built by approved pipeline {pipeline}", evidence)
+    why = f"owner {ami.owner_id}" + (f" ({ami.owner_alias})" if ami.owner_alias else "")
+    why += " is not in ami.trusted_owners"
+    why += f" and pipeline {pipeline} is not approved" if pipeline else " and no approved pipeline built it"
+    return Verdict.failed("PG.AMI.1", (Reason("UNTRUSTED_OWNER", why),), evidence)
+
+
+@registry.register(
+    id="PG.AMI.3",
+    title="AMI is not public and is shared only with allowed accounts, organizations and OUs",
+    severity=Severity.HIGH,
+    resource_kind=ResourceKind.AMI,
+    remediation_text=(
+        "Remove the public launch permission (aws ec2 modify-image-attribute --image-id <ami> "
+        "--launch-permission 'Remove=[{Group=all}]') and turn on block public access for AMIs; remove "
+        "launch permissions for accounts, organizations or OUs not in ami.allowed_share_targets."
+    ),
+    remediation_url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html",
+    permissions=READ_AMI + READ_LAUNCH_PERMISSIONS,
+)
+def sharing_restricted(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
+    """The AMI is not public, and each launch permission names an account, organization or OU in
+    ami.allowed_share_targets (an OU of an allowed organization counts). A public AMI is CRITICAL."""
+    permissions = ami.launch_permissions
+    evidence = {
+        "Public": str(ami.public).lower(),
+        "LaunchPermissions": _describe(permissions) if permissions is not None else "not readable",
+        "AllowedShareTargets": ", ".join(policy.ami.allowed_share_targets) or "-",
+    }
+    public = ami.public or any(p.kind == "group" and p.value == "all" for p in permissions or ())
+    if public:
+        reason = Reason("PUBLIC", "the AMI is public: any AWS account can launch it")
+        return Verdict.failed("PG.AMI.3", (reason,), evidence, Severity.CRITICAL)
+    if permissions is None:
+        why = f"the AMI is owned by {ami.owner_id}; only its owner can read its launch permissions"
+        return Verdict.not_available("PG.AMI.3", "NOT_OWNER", why, evidence)
+    unexpected = [p for p in permissions if not _allowed(p, policy.ami.allowed_share_targets)]
+    if unexpected:
+        reasons = tuple(
+            Reason("UNEXPECTED_SHARE", f"shared with {p.kind} {p.value}, which is not an allowed target")
+            for p in unexpected
+        )
+        return Verdict.failed("PG.AMI.3", reasons, evidence)
+    shared = f"shared only with allowed targets ({len(permissions)})" if permissions else "not shared"
+    return Verdict.passed("PG.AMI.3", shared, evidence)
+
+
+def _allowed(permission: LaunchPermission, targets: tuple[str, ...]) -> bool:
+    if permission.value in targets:
+        return True
+    if permission.kind == "ou":
+        # an OU ARN ...:ou/o-<org>/ou-<id> lies inside the organization ARN ...:organization/o-<org>
+        head, _, path = permission.value.partition(":ou/")
+        organization = f"{head}:organization/{path.split('/')[0]}"
+        return organization in targets
+    return False
+
+
+def _describe(permissions: tuple[LaunchPermission, ...]) -> str:
+    return ", ".join(f"{p.kind}:{p.value}" for p in permissions) or "none"

@@ -1,0 +1,141 @@
+"""EventBridge events -> the work they ask for (CONTROLS.md §2).
+
+A parser raises `EventError` with a reason for anything it cannot use: the caller logs and skips it
+(a retry cannot make a malformed event readable). Events that are valid but ask for nothing (a failed
+API call, an AMI entering `failed`) yield no work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from provenance_guard.model import ResourceKind, ResourceRef
+
+
+class Action(StrEnum):
+    EVALUATE = "evaluate"
+    ARCHIVE = "archive"
+
+
+@dataclass(frozen=True)
+class Work:
+    action: Action
+    resource: ResourceRef
+    controls: frozenset[str] | None = None
+    """Only these controls (None = every control for the resource kind)."""
+
+
+class EventError(ValueError):
+    """The event cannot be used; the message says why."""
+
+
+Parser = Callable[[Mapping[str, Any], "Envelope"], list[Work]]
+CLOUDTRAIL = "AWS API Call via CloudTrail"
+AMI_SHARING_CONTROLS = frozenset({"PG.AMI.3"})
+
+
+@dataclass(frozen=True)
+class Envelope:
+    source: str
+    detail_type: str
+    account: str
+    region: str
+    partition: str
+
+    def ref(self, kind: ResourceKind, name: str) -> ResourceRef:
+        return ResourceRef(kind, name, self.account, self.region, self.partition)
+
+
+def parse_event(event: object) -> list[Work]:
+    """The work one EventBridge event asks for. Raises `EventError` when it cannot be used."""
+    if not isinstance(event, Mapping):
+        raise EventError(f"an EventBridge event is a JSON object, got {type(event).__name__}")
+    envelope = _envelope(event)
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        raise EventError("the event has no 'detail' object")
+    if envelope.detail_type == CLOUDTRAIL:
+        parser = _CLOUDTRAIL_PARSERS.get((str(detail.get("eventSource")), str(detail.get("eventName"))))
+        if detail.get("errorCode"):
+            return []  # a failed API call changed nothing
+    else:
+        parser = _PARSERS.get((envelope.source, envelope.detail_type))
+    if parser is None:
+        raise EventError(f"no provenance-guard trigger handles {envelope.source} / {envelope.detail_type}")
+    return parser(detail, envelope)
+
+
+def _envelope(event: Mapping[str, Any]) -> Envelope:
+    try:
+        source, detail_type = str(event["source"]), str(event["detail-type"])
+        account, region = str(event["account"]), str(event["region"])
+    except KeyError as missing:
+        raise EventError(f"the event has no {missing.args[0]!r} field") from None
+    if not account.isdigit() or len(account) != 12:
+        raise EventError(f"the event's account {account!r} is not a 12-digit account id")
+    resources = event.get("resources") or []
+    partition = (
+        str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
+    )
+    return Envelope(source, detail_type, account, region, partition)
+
+
+def _required(detail: Mapping[str, Any], *path: str) -> str:
+    value: Any = detail
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            raise EventError(f"detail.{'.'.join(path)} is missing")
+        value = value[key]
+    if not isinstance(value, str) or not value:
+        raise EventError(f"detail.{'.'.join(path)} is not a non-empty string")
+    return value
+
+
+def _ami_state_change(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    image_id = _required(detail, "ImageId")
+    state = _required(detail, "State")
+    ref = envelope.ref(ResourceKind.AMI, image_id)
+    if state == "available":
+        return [Work(Action.EVALUATE, ref)]
+    if state in ("deregistered", "disabled"):
+        return [Work(Action.ARCHIVE, ref)]
+    return []  # "failed": the AMI never became usable
+
+
+def _image_attribute_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    image_id = _required(detail, "requestParameters", "imageId")
+    return [Work(Action.EVALUATE, envelope.ref(ResourceKind.AMI, image_id), AMI_SHARING_CONTROLS)]
+
+
+def _instance_state_change(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    ref = envelope.ref(ResourceKind.INSTANCE, _required(detail, "instance-id"))
+    state = _required(detail, "state")
+    if state == "pending":
+        return [Work(Action.EVALUATE, ref)]
+    if state == "terminated":
+        return [Work(Action.ARCHIVE, ref)]
+    return []
+
+
+def _run_instances_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    items = ((detail.get("responseElements") or {}).get("instancesSet") or {}).get("items")
+    if not isinstance(items, list) or not items:
+        raise EventError("detail.responseElements.instancesSet.items is missing or empty")
+    return [
+        Work(Action.EVALUATE, envelope.ref(ResourceKind.INSTANCE, _required(item, "instanceId")))
+        for item in items
+    ]
+
+
+_PARSERS: dict[tuple[str, str], Parser] = {
+    ("aws.ec2", "EC2 AMI State Change"): _ami_state_change,
+    ("aws.ec2", "EC2 Instance State-change Notification"): _instance_state_change,
+}
+_CLOUDTRAIL_PARSERS: dict[tuple[str, str], Parser] = {
+    ("ec2.amazonaws.com", "ModifyImageAttribute"): _image_attribute_call,
+    ("ec2.amazonaws.com", "ResetImageAttribute"): _image_attribute_call,
+    ("ec2.amazonaws.com", "RunInstances"): _run_instances_call,
+}

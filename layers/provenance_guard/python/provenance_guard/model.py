@@ -1,0 +1,128 @@
+"""Core value types shared by collectors, controls and the findings pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A control's verdict, as ASFF `Compliance.Status`."""
+
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    NOT_AVAILABLE = "NOT_AVAILABLE"
+
+
+class Severity(StrEnum):
+    """ASFF severity labels, ordered from least to most severe."""
+
+    INFORMATIONAL = "INFORMATIONAL"
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @property
+    def normalized(self) -> int:
+        """ASFF `Severity.Normalized` equivalent of the label."""
+        return {0: 0, 1: 1, 2: 40, 3: 70, 4: 90}[self.rank]
+
+
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
+
+
+class ResourceKind(StrEnum):
+    """The resources provenance-guard judges, with their ASFF `Resources[0].Type`."""
+
+    AMI = "ami"
+    INSTANCE = "instance"
+    ECR_REPOSITORY = "ecr-repository"
+    ECR_IMAGE = "ecr-image"
+    LAMBDA_FUNCTION = "lambda-function"
+
+    @property
+    def asff_type(self) -> str:
+        return _ASFF_TYPES[self]
+
+
+_ASFF_TYPES = {
+    ResourceKind.AMI: "Other",
+    ResourceKind.INSTANCE: "AwsEc2Instance",
+    ResourceKind.ECR_REPOSITORY: "AwsEcrRepository",
+    ResourceKind.ECR_IMAGE: "AwsEcrContainerImage",
+    ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
+}
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """One resource in one account and region.
+
+    `name` is the resource's own identifier: an AMI id, an instance id, a repository name,
+    `<repository>@sha256:<hex>` for an image, a function name.
+    """
+
+    kind: ResourceKind
+    name: str
+    account: str
+    region: str
+    partition: str = "aws"
+
+    @property
+    def arn(self) -> str:
+        """The canonical resource ARN used as ASFF `Resources[0].Id` (CONTROLS.md §3)."""
+        p, r, a = self.partition, self.region, self.account
+        if self.kind is ResourceKind.AMI:
+            return f"arn:{p}:ec2:{r}::image/{self.name}"
+        if self.kind is ResourceKind.INSTANCE:
+            return f"arn:{p}:ec2:{r}:{a}:instance/{self.name}"
+        if self.kind is ResourceKind.ECR_REPOSITORY:
+            return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
+        if self.kind is ResourceKind.ECR_IMAGE:
+            repository, _, digest = self.name.partition("@")
+            return f"arn:{p}:ecr:{r}:{a}:repository/{repository}/{digest}"
+        return f"arn:{p}:lambda:{r}:{a}:function:{self.name}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One entry of ASFF `Compliance.StatusReasons`."""
+
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one control concluded about one resource, with the evidence it saw."""
+
+    control_id: str
+    status: Status
+    reasons: tuple[Reason, ...]
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    severity: Severity | None = None
+    """Overrides the control's default severity (e.g. a public AMI is CRITICAL)."""
+
+    @classmethod
+    def passed(cls, control_id: str, reason: str, evidence: Mapping[str, str]) -> Verdict:
+        return cls(control_id, Status.PASSED, (Reason("PASSED", reason),), evidence)
+
+    @classmethod
+    def failed(
+        cls,
+        control_id: str,
+        reasons: tuple[Reason, ...],
+        evidence: Mapping[str, str],
+        severity: Severity | None = None,
+    ) -> Verdict:
+        return cls(control_id, Status.FAILED, reasons, evidence, severity)
+
+    @classmethod
+    def not_available(cls, control_id: str, code: str, why: str, evidence: Mapping[str, str]) -> Verdict:
+        return cls(control_id, Status.NOT_AVAILABLE, (Reason(code, why),), evidence)

@@ -1,0 +1,108 @@
+"""Notifications on transitions only: a new FAILED finding, or FAILED -> PASSED (SNS)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+from provenance_guard.findings import is_exempted, severity_of, status_of
+from provenance_guard.model import Severity, Status
+
+SNS_BATCH_LIMIT = 10
+MAX_SUBJECT = 100
+
+
+class Transition(StrEnum):
+    NEW_FAILURE = "NEW_FAILURE"
+    RESOLVED = "RESOLVED"
+
+
+@dataclass(frozen=True)
+class Notification:
+    transition: Transition
+    finding: Mapping[str, Any]
+
+
+class NotificationError(RuntimeError):
+    """SNS refused some notifications after the client's retries."""
+
+
+def transition(
+    previous_status: str | None, previous_record_state: str | None, finding: Mapping[str, Any]
+) -> Transition | None:
+    """The transition a freshly evaluated finding makes, if it is one worth telling people about."""
+    status = status_of(finding)
+    was_active_failure = previous_status == Status.FAILED.value and previous_record_state == "ACTIVE"
+    if status is Status.FAILED and not was_active_failure and not is_exempted(finding):
+        return Transition.NEW_FAILURE
+    if status is Status.PASSED and was_active_failure:
+        return Transition.RESOLVED
+    return None
+
+
+def console_url(finding: Mapping[str, Any]) -> str:
+    region = finding["Region"]
+    search = quote(f"Id=\\operator\\:EQUALS\\:{finding['Id']}", safe="")
+    return (
+        f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
+    )
+
+
+def render(notification: Notification) -> dict[str, Any]:
+    """One SNS `PublishBatch` entry: readable subject, JSON body, attributes subscribers can filter on."""
+    finding = notification.finding
+    control_id = finding["Compliance"]["SecurityControlId"]
+    severity = severity_of(finding)
+    resource = finding["Resources"][0]["Id"]
+    verb = "FAILED" if notification.transition is Transition.NEW_FAILURE else "now PASSES"
+    subject = f"[provenance-guard] {severity.value} {control_id} {verb}: {resource.rsplit(':', 1)[-1]}"
+    body = {
+        "transition": notification.transition.value,
+        "control": control_id,
+        "title": finding["Title"],
+        "status": finding["Compliance"]["Status"],
+        "severity": severity.value,
+        "resource": resource,
+        "account": finding["AwsAccountId"],
+        "region": finding["Region"],
+        "reasons": [r["Description"] for r in finding["Compliance"].get("StatusReasons", [])],
+        "remediation": finding["Remediation"]["Recommendation"],
+        "finding_id": finding["Id"],
+        "console_url": console_url(finding),
+    }
+    return {
+        "Subject": _ascii(subject)[:MAX_SUBJECT],
+        "Message": json.dumps(body, indent=2),
+        "MessageAttributes": {
+            "severity": {"DataType": "String", "StringValue": severity.value},
+            "control": {"DataType": "String", "StringValue": control_id},
+            "transition": {"DataType": "String", "StringValue": notification.transition.value},
+        },
+    }
+
+
+class Notifier:
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    def send(self, notifications: Sequence[Notification], min_severity: Severity) -> list[Notification]:
+        """Publish the notifications at or above the policy's minimum severity; returns those sent."""
+        wanted = [n for n in notifications if severity_of(n.finding).rank >= min_severity.rank]
+        for start in range(0, len(wanted), SNS_BATCH_LIMIT):
+            chunk = wanted[start : start + SNS_BATCH_LIMIT]
+            entries = [{"Id": f"n{index}", **render(n)} for index, n in enumerate(chunk)]
+            response = self._sns.publish_batch(TopicArn=self._topic_arn, PublishBatchRequestEntries=entries)
+            if response.get("Failed"):
+                raise NotificationError(
+                    f"SNS refused {len(response['Failed'])} notifications: {response['Failed']}"
+                )
+        return wanted
+
+
+def _ascii(text: str) -> str:
+    return text.encode("ascii", "replace").decode().replace("\n", " ")

@@ -1,0 +1,215 @@
+"""The one path from work to findings, used by every handler, the sweep, `replay` and `evaluate`.
+
+collect (AWS reads) -> evaluate (pure controls) -> findings (ASFF) -> state diff -> publish -> notify.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from provenance_guard.collect.base import Collector, Snapshot
+from provenance_guard.controls.registry import ControlRegistry, EvaluationContext
+from provenance_guard.events import Action, Work
+from provenance_guard.exemptions import find_exemption
+from provenance_guard.findings import build_finding, fingerprint, format_time, with_record_state
+from provenance_guard.model import ResourceKind, ResourceRef, Verdict
+from provenance_guard.notify import Notification, Notifier, transition
+from provenance_guard.policy import Policy
+from provenance_guard.publish import FailedFinding, SecurityHubPublisher
+from provenance_guard.state import FindingRecord, FindingStateStore, next_updated_at
+
+logger = logging.getLogger(__name__)
+
+REFRESH_AFTER = timedelta(days=30)
+"""Unchanged findings are re-imported this long after their last update, well inside Security
+Hub's 90-day retention of findings that are never updated."""
+
+
+class PublishError(RuntimeError):
+    """Some findings were not imported; the work must be retried (and reaches the DLQ if it keeps failing)."""
+
+    def __init__(self, failed: Sequence[FailedFinding]) -> None:
+        super().__init__(
+            f"{len(failed)} findings were not imported: "
+            + "; ".join(f"{f.finding_id}: {f.error_code} {f.error_message}" for f in failed[:5])
+        )
+        self.failed = list(failed)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    ref: ResourceRef
+    verdict: Verdict
+    finding: Mapping[str, Any]
+
+
+@dataclass
+class RunReport:
+    evaluated: list[Evaluated] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    vanished: list[ResourceRef] = field(default_factory=list)
+    imported: int = 0
+    unchanged: int = 0
+    notified: list[Notification] = field(default_factory=list)
+    securityhub_calls: int = 0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    finding: dict[str, Any]
+    previous: FindingRecord | None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        registry: ControlRegistry,
+        collectors: Mapping[ResourceKind, Collector],
+        policy: Callable[[], Policy],
+        state: FindingStateStore,
+        publisher: SecurityHubPublisher | None,
+        notifier: Notifier | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._registry = registry
+        self._collectors = collectors
+        self._policy = policy
+        self._state = state
+        self._publisher = publisher
+        self._notifier = notifier
+        self._clock = clock
+
+    def run(self, work: Sequence[Work]) -> RunReport:
+        """Evaluate or archive every item, then publish what changed. Raises `PublishError` after
+        recording what did get imported, so a retry redoes only the rest."""
+        report = RunReport()
+        now = self._clock()
+        policy = self._policy()
+        fresh: list[dict[str, Any]] = []
+        archive_refs: list[ResourceRef] = []
+        for item in work:
+            if item.action is Action.EVALUATE:
+                evaluated = self._evaluate(item, policy, now)
+                if evaluated is None:
+                    report.vanished.append(item.resource)
+                    archive_refs.append(item.resource)
+                else:
+                    report.evaluated.extend(evaluated)
+                    fresh.extend(dict(e.finding) for e in evaluated)
+            else:
+                archive_refs.append(item.resource)
+        candidates = self._diff(fresh, now, report) + self._archivals(archive_refs, now, report)
+        self._publish(candidates, report, policy)
+        return report
+
+    def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:
+        ref = item.resource
+        controls = [
+            c for c in self._registry.for_kind(ref.kind) if item.controls is None or c.id in item.controls
+        ]
+        if not controls:
+            logger.warning(
+                "no controls judge %s resources yet; nothing to evaluate for %s", ref.kind.value, ref.arn
+            )
+            return []
+        collector = self._collectors.get(ref.kind)
+        if collector is None:
+            raise LookupError(f"no collector for {ref.kind.value} resources")
+        snapshot = collector.collect(ref)
+        if snapshot is None:
+            logger.info("%s no longer exists; archiving its findings", ref.arn)
+            return None
+        context = EvaluationContext(ref.account, ref.region, ref.partition, now)
+        results = []
+        for control in controls:
+            verdict = control.evaluate(snapshot, policy, context)
+            if verdict is not None:
+                results.append(
+                    Evaluated(ref, verdict, self._finding(control.id, verdict, snapshot, policy, now))
+                )
+        return results
+
+    def _finding(
+        self, control_id: str, verdict: Verdict, snapshot: Snapshot, policy: Policy, now: datetime
+    ) -> dict[str, Any]:
+        exemption = None
+        if verdict.status.value == "FAILED":
+            exemption = find_exemption(
+                policy.exemptions, control_id, snapshot.ref.arn, snapshot.tags, now.date()
+            )
+        return build_finding(
+            self._registry.get(control_id),
+            verdict,
+            snapshot.ref,
+            observed_at=now,
+            exemption=exemption,
+            resource_details=snapshot.asff_details(),
+        )
+
+    def _diff(self, fresh: list[dict[str, Any]], now: datetime, report: RunReport) -> list[_Candidate]:
+        previous = self._state.get_many(f["Id"] for f in fresh)
+        candidates = []
+        for finding in fresh:
+            record = previous.get(finding["Id"])
+            if record is not None:
+                if (
+                    record.fingerprint == fingerprint(finding)
+                    and record.record_state == "ACTIVE"
+                    and not _stale(record, now)
+                ):
+                    report.unchanged += 1
+                    continue
+                finding["CreatedAt"] = record.created_at
+                finding["FirstObservedAt"] = record.finding.get("FirstObservedAt", record.created_at)
+                finding["UpdatedAt"] = format_time(next_updated_at(record.updated_at, now))
+            candidates.append(_Candidate(finding, record))
+        return candidates
+
+    def _archivals(self, refs: list[ResourceRef], now: datetime, report: RunReport) -> list[_Candidate]:
+        candidates = []
+        for ref in refs:
+            for record in self._state.for_resource(ref.arn):
+                if record.record_state == "ARCHIVED":
+                    continue
+                updated = next_updated_at(record.updated_at, now)
+                candidates.append(_Candidate(with_record_state(record.finding, "ARCHIVED", updated), record))
+                report.archived.append(record.finding_id)
+        return candidates
+
+    def _publish(self, candidates: list[_Candidate], report: RunReport, policy: Policy) -> None:
+        if not candidates:
+            return
+        if self._publisher is None:  # a read-only evaluation
+            return
+        result = self._publisher.publish([c.finding for c in candidates])
+        report.securityhub_calls += result.calls
+        imported = [c for c in candidates if c.finding["Id"] in set(result.imported)]
+        notifications = [n for n in map(_notification, imported) if n is not None]
+        if self._notifier is not None and notifications:
+            # Before saving state: if SNS fails, the retry re-imports and notifies again.
+            report.notified.extend(self._notifier.send(notifications, policy.notifications.min_severity))
+        for candidate in imported:
+            self._state.save(candidate.finding, fingerprint(candidate.finding))
+        report.imported += len(imported)
+        if result.failed:
+            raise PublishError(result.failed)
+
+
+def _notification(candidate: _Candidate) -> Notification | None:
+    finding, previous = candidate.finding, candidate.previous
+    if finding["RecordState"] != "ACTIVE":
+        return None
+    change = transition(
+        previous.status if previous else None, previous.record_state if previous else None, finding
+    )
+    return Notification(change, finding) if change else None
+
+
+def _stale(record: FindingRecord, now: datetime) -> bool:
+    updated = datetime.fromisoformat(record.updated_at.replace("Z", "+00:00"))
+    return now - updated >= REFRESH_AFTER

@@ -1,0 +1,141 @@
+"""The security team's policy (CONTROLS.md §4): `policy.yaml` -> a validated, typed `Policy`.
+
+Validation is strict: an unknown key or a value of the wrong type is a `PolicyError` naming the
+field by its path (`ami.max_age_days`, `exemptions[2].expires`). The layer never parses YAML: the
+stack stores the validated document as JSON, so `Policy.from_document` takes plain mappings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from provenance_guard.model import Severity
+from provenance_guard.policy_fields import PolicyError, build
+
+__all__ = ["Policy", "PolicyError"]
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ORG_OR_OU_ARN = re.compile(
+    r"^arn:aws[a-z-]*:organizations::\d{12}:(organization|ou)/o-[a-z0-9]{10,32}(/ou-[a-z0-9-]+)?$"
+)
+OWNER_ALIASES = ("self", "amazon", "aws-marketplace")
+
+
+@dataclass(frozen=True)
+class Hardening:
+    required_components: tuple[str, ...] = ()
+    required_tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AmiPolicy:
+    trusted_owners: tuple[str, ...] = ("self", "amazon")
+    approved_pipelines: tuple[str, ...] = ()
+    hardening: Hardening = field(default_factory=Hardening)
+    allowed_share_targets: tuple[str, ...] = ()
+    max_age_days: int = 90
+    require_deprecation_time: bool = True
+    require_encrypted_snapshots: bool = True
+    require_imdsv2: bool = True
+
+    def __post_init__(self) -> None:
+        for i, owner in enumerate(self.trusted_owners):
+            if owner not in OWNER_ALIASES and not ACCOUNT_ID.match(owner):
+                raise PolicyError(
+                    f"ami.trusted_owners[{i}]",
+                    f"{owner!r} is neither a 12-digit account id nor one of {OWNER_ALIASES}",
+                )
+        for i, target in enumerate(self.allowed_share_targets):
+            if not ACCOUNT_ID.match(target) and not ORG_OR_OU_ARN.match(target):
+                raise PolicyError(
+                    f"ami.allowed_share_targets[{i}]",
+                    f"{target!r} is neither a 12-digit account id nor an organization / OU ARN",
+                )
+        _positive("ami.max_age_days", self.max_age_days)
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    name: str
+    scopes: tuple[str, ...] = ("*",)
+    verification_level: Literal["strict", "permissive", "audit"] = "strict"
+    trust_stores: tuple[str, ...] = ()
+    trusted_identities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Signatures:
+    trust_policies: tuple[TrustPolicy, ...] = ()
+    cosign_public_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContainerPolicy:
+    trusted_registries: tuple[str, ...] = ("self",)
+    max_age_days: int = 180
+    vulnerability_thresholds: Mapping[Severity, int] = field(
+        default_factory=lambda: {Severity.CRITICAL: 0, Severity.HIGH: 0}
+    )
+    signatures: Signatures = field(default_factory=Signatures)
+
+    def __post_init__(self) -> None:
+        _positive("container.max_age_days", self.max_age_days)
+        for severity, limit in self.vulnerability_thresholds.items():
+            if limit < 0:
+                raise PolicyError(f"container.vulnerability_thresholds.{severity.value}", "must be >= 0")
+
+
+@dataclass(frozen=True)
+class LambdaPolicy:
+    trusted_signing_profiles: tuple[str, ...] = ()
+    trusted_layer_accounts: tuple[str, ...] = ("self",)
+    require_signed_layers: bool = False
+    runtime_deprecation_warning_days: int = 60
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """Marks matching FAILED results as exempted (still visible, with reason and expiry)."""
+
+    reason: str
+    expires: date
+    controls: tuple[str, ...] = ("*",)
+    resources: tuple[str, ...] = ()
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notifications:
+    min_severity: Severity = Severity.HIGH
+    emails: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for i, email in enumerate(self.emails):
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+                raise PolicyError(f"notifications.emails[{i}]", f"{email!r} is not an e-mail address")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The whole policy. Every section has the defaults CONTROLS.md §4 shows."""
+
+    version: Literal[1] = 1
+    ami: AmiPolicy = field(default_factory=AmiPolicy)
+    container: ContainerPolicy = field(default_factory=ContainerPolicy)
+    lambda_: LambdaPolicy = field(default_factory=LambdaPolicy)
+    exemptions: tuple[Exemption, ...] = ()
+    notifications: Notifications = field(default_factory=Notifications)
+
+    @classmethod
+    def from_document(cls, document: object) -> Policy:
+        """Validate a parsed policy document (the YAML file's mapping). Raises `PolicyError`."""
+        return build(cls, document, "")
+
+
+def _positive(path: str, value: int) -> None:
+    if value <= 0:
+        raise PolicyError(path, f"must be a positive number of days, got {value}")

@@ -1,0 +1,120 @@
+"""Runs one SQS batch of EventBridge events through the pipeline, one record at a time.
+
+- A record that is not a usable event is logged with the reason and skipped (metric EventsRejected):
+  a retry cannot fix it, and the log line keeps the body.
+- A record whose processing fails (AWS errors after the client's retries, findings Security Hub did
+  not take) is reported in `batchItemFailures`: SQS retries it and, after maxReceiveCount, moves it
+  to the dead-letter queue. The other records of the batch are unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from provenance_guard.events import EventError, parse_event
+from provenance_guard.pipeline import RunReport
+from provenance_guard.service import Service, default_service
+from provenance_guard.sweep import inventory, sweep_scope
+
+NAMESPACE = "ProvenanceGuard"
+logger = Logger(service="provenance-guard")
+metrics = Metrics(namespace=NAMESPACE, service="provenance-guard")
+tracer = Tracer(service="provenance-guard")
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def sqs_lambda_handler(
+    event: dict[str, Any], context: LambdaContext, service: Service | None = None
+) -> dict[str, Any]:
+    """The entry point of every event-family function (each `functions/<name>/handler.py`)."""
+    return handle_sqs_batch(event, service or default_service())
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def sweep_lambda_handler(
+    event: dict[str, Any], context: LambdaContext, service: Service | None = None
+) -> dict[str, Any]:
+    """The sweep function's entry point: each record is a scheduled or on-demand sweep request."""
+    return handle_sqs_batch(event, service or default_service(), sweep=True)
+
+
+def handle_sqs_batch(event: Mapping[str, Any], service: Service, *, sweep: bool = False) -> dict[str, Any]:
+    """The Lambda response for an SQS event source with ReportBatchItemFailures."""
+    records = event.get("Records")
+    if not isinstance(records, list):
+        logger.error("not an SQS batch; nothing to do", extra={"event": _clip(event)})
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        return {"batchItemFailures": []}
+    failures = []
+    for record in records:
+        if not _process(record, service, sweep):
+            failures.append({"itemIdentifier": record.get("messageId", "")})
+    return {"batchItemFailures": failures}
+
+
+def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
+    """True when the record is done with (processed, or knowingly skipped)."""
+    body = record.get("body", "")
+    try:
+        event = json.loads(body)
+        if sweep:
+            work = list(inventory(service.clients, *sweep_scope(event)))
+        else:
+            work = parse_event(event)
+    except (json.JSONDecodeError, EventError) as error:
+        logger.warning(
+            "event rejected",
+            extra={"reason": str(error), "messageId": record.get("messageId"), "body": body[:8000]},
+        )
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        return True
+    try:
+        report = service.pipeline.run(work)
+    except Exception:
+        logger.exception(
+            "processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")}
+        )
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
+        return False
+    _record_metrics(report)
+    return True
+
+
+def _record_metrics(report: RunReport) -> None:
+    verdicts = Counter((e.verdict.control_id, e.verdict.status.value) for e in report.evaluated)
+    for (control_id, status), count in sorted(verdicts.items()):
+        with single_metric(
+            name="Verdicts", unit=MetricUnit.Count, value=count, namespace=NAMESPACE
+        ) as metric:
+            metric.add_dimension(name="ControlId", value=control_id)
+            metric.add_dimension(name="Status", value=status)
+    metrics.add_metric(name="FindingsImported", unit=MetricUnit.Count, value=report.imported)
+    metrics.add_metric(name="FindingsUnchanged", unit=MetricUnit.Count, value=report.unchanged)
+    metrics.add_metric(name="FindingsArchived", unit=MetricUnit.Count, value=len(report.archived))
+    metrics.add_metric(name="Notifications", unit=MetricUnit.Count, value=len(report.notified))
+    logger.info(
+        "work done",
+        extra={
+            "evaluated": len(report.evaluated),
+            "imported": report.imported,
+            "unchanged": report.unchanged,
+            "archived": len(report.archived),
+            "vanished": [r.arn for r in report.vanished],
+            "notified": len(report.notified),
+        },
+    )
+
+
+def _clip(value: Any) -> str:
+    return json.dumps(value, default=str)[:8000]

@@ -1,0 +1,75 @@
+"""The composition root: builds the pipeline from `Settings`, once per container, on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from provenance_guard.collect.ami import AmiCollector
+from provenance_guard.collect.base import Collector
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.controls import registry
+from provenance_guard.model import ResourceKind
+from provenance_guard.notify import Notifier
+from provenance_guard.pipeline import Pipeline
+from provenance_guard.policy import Policy
+from provenance_guard.policy_source import file_policy, ssm_policy
+from provenance_guard.publish import RateLimiter, SecurityHubPublisher
+from provenance_guard.settings import Settings
+from provenance_guard.state import FindingStateStore
+
+
+@dataclass(frozen=True)
+class Service:
+    settings: Settings
+    pipeline: Pipeline
+    clients: ClientFactory
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def collectors(clients: ClientFactory) -> dict[ResourceKind, Collector]:
+    return {ResourceKind.AMI: AmiCollector(clients)}
+
+
+def build_service(
+    settings: Settings,
+    clients: ClientFactory | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    read_only: bool = False,
+) -> Service:
+    clients = clients or ClientFactory()
+    policy: Callable[[], Policy]
+    if settings.policy_file:
+        policy = file_policy(settings.policy_file)
+    else:
+        assert settings.policy_parameter is not None  # Settings.from_env guarantees one of the two
+        policy = ssm_policy(settings.policy_parameter, settings.policy_max_age_seconds, clients.client("ssm"))
+    publisher = None
+    if not read_only:
+        limiter = RateLimiter(settings.securityhub_requests_per_second)
+        publisher = SecurityHubPublisher(clients.client("securityhub"), limiter)
+    notifier = (
+        Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
+    )
+    pipeline = Pipeline(
+        registry=registry,
+        collectors=collectors(clients),
+        policy=policy,
+        state=FindingStateStore(clients.client("dynamodb"), settings.table_name),
+        publisher=publisher,
+        notifier=notifier,
+        clock=clock,
+    )
+    return Service(settings, pipeline, clients)
+
+
+@cache
+def default_service() -> Service:
+    """The service a deployed function uses; tests pass their own (`handler(..., service=...)`)."""
+    return build_service(Settings.from_env())

@@ -1,0 +1,58 @@
+"""Settings, read from the environment once, at the composition root. Nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Environment variable names, shared with the stack (stacks/ imports these).
+ENV_TABLE_NAME = "PROVENANCE_GUARD_TABLE"
+ENV_TOPIC_ARN = "PROVENANCE_GUARD_TOPIC_ARN"
+ENV_POLICY_PARAMETER = "PROVENANCE_GUARD_POLICY_PARAMETER"
+ENV_POLICY_FILE = "PROVENANCE_GUARD_POLICY_FILE"
+ENV_FUNCTION = "PROVENANCE_GUARD_FUNCTION"
+ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
+ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
+
+
+class SettingsError(RuntimeError):
+    """A required environment variable is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    topic_arn: str | None
+    policy_parameter: str | None
+    policy_file: str | None
+    function: str
+    securityhub_requests_per_second: float = 5.0
+    policy_max_age_seconds: int = 300
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        table = env.get(ENV_TABLE_NAME)
+        if not table:
+            raise SettingsError(f"{ENV_TABLE_NAME} is not set")
+        if not env.get(ENV_POLICY_PARAMETER) and not env.get(ENV_POLICY_FILE):
+            raise SettingsError(
+                f"set {ENV_POLICY_PARAMETER} (SSM parameter) or {ENV_POLICY_FILE} (local file)"
+            )
+        try:
+            rps = float(env.get(ENV_SECURITYHUB_RPS, "5"))
+            max_age = int(env.get(ENV_POLICY_MAX_AGE, "300"))
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+        if not 0 < rps < 10:
+            raise SettingsError(f"{ENV_SECURITYHUB_RPS} must be between 0 and 10 (Security Hub's limit)")
+        return cls(
+            table_name=table,
+            topic_arn=env.get(ENV_TOPIC_ARN) or None,
+            policy_parameter=env.get(ENV_POLICY_PARAMETER) or None,
+            policy_file=env.get(ENV_POLICY_FILE) or None,
+            function=env.get(ENV_FUNCTION, "unknown"),
+            securityhub_requests_per_second=rps,
+            policy_max_age_seconds=max_age,
+        )

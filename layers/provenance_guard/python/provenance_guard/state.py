@@ -1,0 +1,127 @@
+"""The finding state store (DynamoDB): the last finding imported per finding `Id`.
+
+It lets the pipeline skip unchanged results, keep `CreatedAt`/`FirstObservedAt` across updates,
+make `UpdatedAt` strictly increase, and re-send the last finding when archiving a vanished resource.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+RESOURCE_INDEX = "ByResource"
+BATCH_GET_LIMIT = 100
+MAX_UNPROCESSED_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    finding_id: str
+    resource_arn: str
+    control_id: str
+    status: str
+    record_state: str
+    fingerprint: str
+    created_at: str
+    updated_at: str
+    finding: Mapping[str, Any]
+
+
+class StateStoreError(RuntimeError):
+    """DynamoDB did not process every key after all retries."""
+
+
+class FindingStateStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    def get_many(self, finding_ids: Iterable[str]) -> dict[str, FindingRecord]:
+        """Records for the ids that have one; missing ids are simply absent."""
+        ids = sorted(set(finding_ids))
+        records: dict[str, FindingRecord] = {}
+        for start in range(0, len(ids), BATCH_GET_LIMIT):
+            keys = [{"FindingId": {"S": i}} for i in ids[start : start + BATCH_GET_LIMIT]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            for attempt in range(MAX_UNPROCESSED_ROUNDS):
+                response = self._dynamodb.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    record = _from_item(item)
+                    records[record.finding_id] = record
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(2.0, 0.05 * 2**attempt))
+            else:
+                raise StateStoreError(f"DynamoDB left {len(request[self._table]['Keys'])} keys unprocessed")
+        return records
+
+    def for_resource(self, resource_arn: str) -> list[FindingRecord]:
+        records: list[FindingRecord] = []
+        paginator = self._dynamodb.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=RESOURCE_INDEX,
+            KeyConditionExpression="ResourceArn = :arn",
+            ExpressionAttributeValues={":arn": {"S": resource_arn}},
+        ):
+            records.extend(_from_item(item) for item in page.get("Items", []))
+        return records
+
+    def save(self, finding: Mapping[str, Any], fingerprint: str) -> None:
+        """Store the finding just imported. A concurrent newer write wins (ours is dropped)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item=_to_item(finding, fingerprint),
+                ConditionExpression="attribute_not_exists(FindingId) OR UpdatedAt < :updated",
+                ExpressionAttributeValues={":updated": {"S": finding["UpdatedAt"]}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+
+def next_updated_at(previous: str | None, now: datetime) -> datetime:
+    """`now`, or 1 ms after `previous` when the clock has not moved past it (Security Hub ignores
+    an update whose UpdatedAt is not strictly later)."""
+    if previous is None:
+        return now
+    last = datetime.fromisoformat(previous.replace("Z", "+00:00"))
+    return max(now, last + timedelta(milliseconds=1))
+
+
+def _to_item(finding: Mapping[str, Any], fingerprint: str) -> dict[str, Any]:
+    body = zlib.compress(json.dumps(finding, separators=(",", ":")).encode())
+    return {
+        "FindingId": {"S": finding["Id"]},
+        "ResourceArn": {"S": finding["Resources"][0]["Id"]},
+        "ControlId": {"S": finding["Compliance"]["SecurityControlId"]},
+        "Status": {"S": finding["Compliance"]["Status"]},
+        "RecordState": {"S": finding["RecordState"]},
+        "Fingerprint": {"S": fingerprint},
+        "CreatedAt": {"S": finding["CreatedAt"]},
+        "UpdatedAt": {"S": finding["UpdatedAt"]},
+        "Finding": {"B": body},
+    }
+
+
+def _from_item(item: Mapping[str, Any]) -> FindingRecord:
+    return FindingRecord(
+        finding_id=item["FindingId"]["S"],
+        resource_arn=item["ResourceArn"]["S"],
+        control_id=item["ControlId"]["S"],
+        status=item["Status"]["S"],
+        record_state=item["RecordState"]["S"],
+        fingerprint=item["Fingerprint"]["S"],
+        created_at=item["CreatedAt"]["S"],
+        updated_at=item["UpdatedAt"]["S"],
+        finding=json.loads(zlib.decompress(item["Finding"]["B"])),
+    )

@@ -1,0 +1,42 @@
+"""The scheduled sweep: inventories the account's resources and sends them down the same pipeline.
+
+Today it covers the AMIs the account owns; each resource family adds its inventory here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.events import Action, EventError, Work
+from provenance_guard.model import ResourceKind, ResourceRef
+
+SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
+INVENTORY_PERMISSIONS = ("ec2:DescribeImages",)
+
+
+def sweep_scope(event: object) -> tuple[str, str, str]:
+    """(account, region, partition) of a scheduled or on-demand sweep event; `EventError` otherwise."""
+    if not isinstance(event, Mapping):
+        raise EventError("a sweep event is a JSON object")
+    if (event.get("source"), event.get("detail-type")) not in SWEEP_SOURCES:
+        raise EventError(f"not a sweep event: {event.get('source')} / {event.get('detail-type')}")
+    account, region = str(event.get("account", "")), str(event.get("region", ""))
+    if not (account.isdigit() and len(account) == 12 and region):
+        raise EventError("a sweep event needs a 12-digit account and a region")
+    resources = event.get("resources") or []
+    partition = (
+        str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
+    )
+    return account, region, partition
+
+
+def inventory(clients: ClientFactory, account: str, region: str, partition: str) -> Iterator[Work]:
+    """Every resource the sweep judges, as evaluation work."""
+    ec2: Any = clients.client("ec2", region)
+    for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], IncludeDeprecated=True):
+        for image in page.get("Images", []):
+            if image.get("State") == "available":
+                ref = ResourceRef(ResourceKind.AMI, image["ImageId"], account, region, partition)
+                yield Work(Action.EVALUATE, ref)
