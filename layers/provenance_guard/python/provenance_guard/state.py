@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+PARTITION_KEY = "FindingId"
+RESOURCE_KEY = "ResourceArn"
 RESOURCE_INDEX = "ByResource"
+"""Table layout, shared with the stack (stacks/constructs/findings_store.py) and the emulator."""
 BATCH_GET_LIMIT = 100
 MAX_UNPROCESSED_ROUNDS = 8
 

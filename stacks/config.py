@@ -1,0 +1,45 @@
+"""The stack's configuration, read from `cdk.json` context: no AWS calls, no environment lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provenance_guard.policy import Policy
+from provenance_guard.policy_source import load_policy_file
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A `cdk.json` context value is invalid."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack_name: str
+    policy_file: Path
+    policy: Policy
+    sweep_schedule: str
+    log_retention: str
+    """A CloudWatch Logs retention, named as aws_logs.RetentionDays (ONE_YEAR, THREE_MONTHS, ...)."""
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any], root: Path = PROJECT_ROOT) -> StackConfig:
+        """Build from the app's context (cdk.json or `-c key=value`). An invalid policy fails synth."""
+        policy_file = root / str(context.get("provenance-guard:policy", "policy.yaml"))
+        if not policy_file.exists():
+            raise ConfigError(f"policy file {policy_file} does not exist")
+        schedule = str(context.get("provenance-guard:sweep-schedule", "rate(1 day)"))
+        if not schedule.startswith(("rate(", "cron(")):
+            raise ConfigError(f"provenance-guard:sweep-schedule must be rate(...) or cron(...), got {schedule!r}")
+        return cls(
+            stack_name=str(context.get("provenance-guard:stack-name", "ProvenanceGuard")),
+            policy_file=policy_file,
+            policy=load_policy_file(str(policy_file)),
+            sweep_schedule=schedule,
+            log_retention=str(context.get("provenance-guard:log-retention", "ONE_YEAR")),
+        )
+

@@ -1,0 +1,1 @@
+"""Constructs: each owns one capability's resources; the stack wires them together."""

@@ -1,0 +1,32 @@
+"""Topics: findings notifications for the security team, and operational alarms."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+
+class Notifications(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, emails: tuple[str, ...]) -> None:
+        super().__init__(scope, construct_id)
+        self.findings_topic = sns.Topic(
+            self,
+            "FindingsTopic",
+            display_name="provenance-guard findings",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            display_name="provenance-guard operational alarms",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        for email in emails:
+            self.findings_topic.add_subscription(subscriptions.EmailSubscription(email))
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))

@@ -1,0 +1,130 @@
+"""The provenance-guard stack: composes the constructs and does the cross-construct grants."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from provenance_guard import settings as env
+from provenance_guard.controls import registry
+from provenance_guard.policy_fields import to_document
+from stacks.config import PROJECT_ROOT, StackConfig
+from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
+from stacks.constructs.findings_store import FindingsStore
+from stacks.constructs.notifications import Notifications
+from stacks.layer_bundle import build_layer
+from stacks.triggers import FUNCTIONS, SWEEP, FunctionSpec
+
+POLICY_PARAMETER = "/provenance-guard/policy"
+SSM_STANDARD_LIMIT = 4096
+SECURITYHUB_BUDGET_RPS = 8.0
+"""Shared by every concurrent function instance, under Security Hub's 10 requests/s per account/Region."""
+
+
+class ProvenanceGuardStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        key = kms.Key(
+            self,
+            "Key",
+            description="provenance-guard: queues, topics and the findings table",
+            enable_key_rotation=True,
+        )
+        store = FindingsStore(self, "Findings", key=key)
+        notifications = Notifications(self, "Notifications", key=key, emails=config.policy.notifications.emails)
+        policy_parameter = self._policy_parameter(config)
+        layer = lambda_.LayerVersion(
+            self,
+            "Layer",
+            code=lambda_.Code.from_asset(str(build_layer(PROJECT_ROOT))),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="provenance-guard shared code and pinned runtime dependencies",
+        )
+        table_logical_id = self.resolve(self.get_logical_id(store.table.node.default_child))  # type: ignore[arg-type]
+        rps = SECURITYHUB_BUDGET_RPS / (MAX_CONCURRENCY * len(FUNCTIONS))
+        self.pipelines: dict[str, EventPipeline] = {}
+        for spec in FUNCTIONS:
+            pipeline = EventPipeline(
+                self,
+                _construct_id(spec),
+                spec=spec,
+                layer=layer,
+                key=key,
+                environment={
+                    env.ENV_TABLE_NAME: store.table.table_name,
+                    env.ENV_TOPIC_ARN: notifications.findings_topic.topic_arn,
+                    env.ENV_POLICY_PARAMETER: policy_parameter.parameter_name,
+                    env.ENV_FUNCTION: spec.name,
+                    env.ENV_SECURITYHUB_RPS: f"{rps:.3f}",
+                    "POWERTOOLS_SERVICE_NAME": "provenance-guard",
+                    "POWERTOOLS_METRICS_NAMESPACE": "ProvenanceGuard",
+                },
+                read_permissions=read_permissions(spec),
+                log_retention=logs.RetentionDays[config.log_retention],
+                alarm_topic=notifications.alarm_topic,
+                schedule=events.Schedule.expression(config.sweep_schedule) if spec is SWEEP else None,
+            )
+            store.table.grant_read_write_data(pipeline.role)
+            notifications.findings_topic.grant_publish(pipeline.role)
+            policy_parameter.grant_read(pipeline.role)
+            pipeline.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["securityhub:BatchImportFindings"],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:product/{Aws.ACCOUNT_ID}/default"
+                    ],
+                )
+            )
+            self._acknowledge(pipeline, table_logical_id)
+            self.pipelines[spec.name] = pipeline
+
+    def _policy_parameter(self, config: StackConfig) -> ssm.StringParameter:
+        document = json.dumps(to_document(config.policy), separators=(",", ":"), sort_keys=True)
+        return ssm.StringParameter(
+            self,
+            "Policy",
+            parameter_name=POLICY_PARAMETER,
+            description=f"provenance-guard policy, validated at synth from {config.policy_file.name}",
+            string_value=document,
+            tier=ssm.ParameterTier.ADVANCED if len(document) > SSM_STANDARD_LIMIT else ssm.ParameterTier.STANDARD,
+        )
+
+    def _acknowledge(self, pipeline: EventPipeline, table_logical_id: str) -> None:
+        reasons = {
+            "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
+                "X-Ray trace writes and the EC2/ECR/Lambda Describe/List/Get reads the controls declare do "
+                "not support resource-level permissions; every action is listed explicitly, no action wildcards."
+            ),
+            "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
+                "CDK's grant for publishing to the KMS-encrypted topic; scoped to the service's own key."
+            ),
+            "AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]": (
+                "CDK's grant for the KMS-encrypted findings table; scoped to the service's own key."
+            ),
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::<{table_logical_id}.Arn>/index/*]": (
+                "The state store queries its own table's ByResource index; CDK grants index access as index/*."
+            ),
+        }
+        for ack_id, reason in reasons.items():
+            Validations.of(pipeline.role).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def read_permissions(spec: FunctionSpec) -> list[str]:
+    """What the function may read: the registry's permissions for its kinds plus its own extras."""
+    return sorted({*registry.permissions(spec.kinds), *spec.extra_permissions})
+
+
+def _construct_id(spec: FunctionSpec) -> str:
+    return "".join(part.capitalize() for part in spec.name.split("_"))
+
+
+__all__ = ["Duration", "ProvenanceGuardStack", "read_permissions"]
