@@ -42,4 +42,3 @@ class StackConfig:
             sweep_schedule=schedule,
             log_retention=str(context.get("provenance-guard:log-retention", "ONE_YEAR")),
         )
-

@@ -96,7 +96,11 @@ INSTANCE_EVENTS = FunctionSpec(
                 "detail": {"state": ["pending", "terminated"]},
             },
         ),
-        Rule("RunInstancesCalls", "CloudTrail RunInstances -> evaluate the instances", cloudtrail("ec2", ["RunInstances"])),
+        Rule(
+            "RunInstancesCalls",
+            "CloudTrail RunInstances -> evaluate the instances",
+            cloudtrail("ec2", ["RunInstances"]),
+        ),
     ),
 )
 
@@ -140,11 +144,19 @@ SCAN_RESULTS = FunctionSpec(
     description="Judges container images when a vulnerability scan completes or a finding changes",
     kinds=frozenset({ResourceKind.ECR_IMAGE}),
     rules=(
-        Rule("EcrImageScan", "ECR basic scan completed", {"source": ["aws.ecr"], "detail-type": ["ECR Image Scan"]}),
+        Rule(
+            "EcrImageScan",
+            "ECR basic scan completed",
+            {"source": ["aws.ecr"], "detail-type": ["ECR Image Scan"]},
+        ),
         Rule(
             "InspectorEcrScan",
             "Amazon Inspector scanned an ECR image",
-            {"source": ["aws.inspector2"], "detail-type": ["Inspector2 Scan"], "detail": {"image-digest": [{"exists": True}]}},
+            {
+                "source": ["aws.inspector2"],
+                "detail-type": ["Inspector2 Scan"],
+                "detail": {"image-digest": [{"exists": True}]},
+            },
         ),
         Rule(
             "InspectorEcrFinding",

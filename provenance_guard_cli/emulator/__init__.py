@@ -1,0 +1,19 @@
+"""Local AWS emulator for provenance-guard: moto plus the AWS behaviour the service depends on.
+
+Not shipped to Lambda. Call :func:`install` before ``moto.mock_aws()`` (in-process) or use
+:class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). What each extension adds is
+documented in its module: ``ec2_images`` (AMIs, including the ``emulator:*`` escape-hatch tags),
+``securityhub`` (ASFF import/update semantics, GetFindings filters) and ``faults`` (error injection).
+"""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    """Patch moto so the emulator's extensions are active. Idempotent."""
+    from .patches import install as install_patches
+
+    install_patches()
+
+
+__all__ = ["install"]

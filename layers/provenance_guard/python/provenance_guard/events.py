@@ -77,9 +77,7 @@ def _envelope(event: Mapping[str, Any]) -> Envelope:
     if not account.isdigit() or len(account) != 12:
         raise EventError(f"the event's account {account!r} is not a 12-digit account id")
     resources = event.get("resources") or []
-    partition = (
-        str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
-    )
+    partition = str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
     return Envelope(source, detail_type, account, region, partition)
 
 
@@ -124,10 +122,7 @@ def _run_instances_call(detail: Mapping[str, Any], envelope: Envelope) -> list[W
     items = ((detail.get("responseElements") or {}).get("instancesSet") or {}).get("items")
     if not isinstance(items, list) or not items:
         raise EventError("detail.responseElements.instancesSet.items is missing or empty")
-    return [
-        Work(Action.EVALUATE, envelope.ref(ResourceKind.INSTANCE, _required(item, "instanceId")))
-        for item in items
-    ]
+    return [Work(Action.EVALUATE, envelope.ref(ResourceKind.INSTANCE, _required(item, "instanceId"))) for item in items]
 
 
 _PARSERS: dict[tuple[str, str], Parser] = {

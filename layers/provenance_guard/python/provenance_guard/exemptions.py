@@ -28,9 +28,7 @@ def find_exemption(
         if not any(fnmatchcase(control_id, pattern) for pattern in exemption.controls):
             continue
         by_arn = any(fnmatchcase(resource_arn, pattern) for pattern in exemption.resources)
-        by_tags = bool(exemption.tags) and all(
-            tags.get(k) in allowed for k, allowed in exemption.tags.items()
-        )
+        by_tags = bool(exemption.tags) and all(tags.get(k) in allowed for k, allowed in exemption.tags.items())
         if by_arn or by_tags:
             return ExemptionApplied(exemption.reason, exemption.expires)
     return None

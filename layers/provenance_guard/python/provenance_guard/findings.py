@@ -99,9 +99,7 @@ def build_finding(
         "FindingProviderFields": {"Severity": severity_block, "Types": [FINDING_TYPE]},
         "Title": f"{control.id} {control.title}"[:256],
         "Description": _description(control, verdict)[:MAX_DESCRIPTION],
-        "Remediation": {
-            "Recommendation": {"Text": control.remediation_text[:512], "Url": control.remediation_url}
-        },
+        "Remediation": {"Recommendation": {"Text": control.remediation_text[:512], "Url": control.remediation_url}},
         "ProductFields": _product_fields(control, verdict, exemption),
         "Resources": [resource],
         "Compliance": {
@@ -143,9 +141,7 @@ def _description(control: Control[Any], verdict: Verdict) -> str:
     return f"{verdict.status.value}: {summary}. Control: {control.description}"
 
 
-def _product_fields(
-    control: Control[Any], verdict: Verdict, exemption: ExemptionApplied | None
-) -> dict[str, str]:
+def _product_fields(control: Control[Any], verdict: Verdict, exemption: ExemptionApplied | None) -> dict[str, str]:
     fields = {
         f"{PRODUCT_FIELD_PREFIX}/ControlId": control.id,
         f"{PRODUCT_FIELD_PREFIX}/Status": verdict.status.value,

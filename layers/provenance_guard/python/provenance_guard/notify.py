@@ -47,9 +47,7 @@ def transition(
 def console_url(finding: Mapping[str, Any]) -> str:
     region = finding["Region"]
     search = quote(f"Id=\\operator\\:EQUALS\\:{finding['Id']}", safe="")
-    return (
-        f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
-    )
+    return f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
 
 
 def render(notification: Notification) -> dict[str, Any]:
@@ -98,9 +96,7 @@ class Notifier:
             entries = [{"Id": f"n{index}", **render(n)} for index, n in enumerate(chunk)]
             response = self._sns.publish_batch(TopicArn=self._topic_arn, PublishBatchRequestEntries=entries)
             if response.get("Failed"):
-                raise NotificationError(
-                    f"SNS refused {len(response['Failed'])} notifications: {response['Failed']}"
-                )
+                raise NotificationError(f"SNS refused {len(response['Failed'])} notifications: {response['Failed']}")
         return wanted
 
 

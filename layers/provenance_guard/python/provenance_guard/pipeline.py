@@ -109,13 +109,9 @@ class Pipeline:
 
     def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:
         ref = item.resource
-        controls = [
-            c for c in self._registry.for_kind(ref.kind) if item.controls is None or c.id in item.controls
-        ]
+        controls = [c for c in self._registry.for_kind(ref.kind) if item.controls is None or c.id in item.controls]
         if not controls:
-            logger.warning(
-                "no controls judge %s resources yet; nothing to evaluate for %s", ref.kind.value, ref.arn
-            )
+            logger.warning("no controls judge %s resources yet; nothing to evaluate for %s", ref.kind.value, ref.arn)
             return []
         collector = self._collectors.get(ref.kind)
         if collector is None:
@@ -129,9 +125,7 @@ class Pipeline:
         for control in controls:
             verdict = control.evaluate(snapshot, policy, context)
             if verdict is not None:
-                results.append(
-                    Evaluated(ref, verdict, self._finding(control.id, verdict, snapshot, policy, now))
-                )
+                results.append(Evaluated(ref, verdict, self._finding(control.id, verdict, snapshot, policy, now)))
         return results
 
     def _finding(
@@ -139,9 +133,7 @@ class Pipeline:
     ) -> dict[str, Any]:
         exemption = None
         if verdict.status.value == "FAILED":
-            exemption = find_exemption(
-                policy.exemptions, control_id, snapshot.ref.arn, snapshot.tags, now.date()
-            )
+            exemption = find_exemption(policy.exemptions, control_id, snapshot.ref.arn, snapshot.tags, now.date())
         return build_finding(
             self._registry.get(control_id),
             verdict,
@@ -204,9 +196,7 @@ def _notification(candidate: _Candidate) -> Notification | None:
     finding, previous = candidate.finding, candidate.previous
     if finding["RecordState"] != "ACTIVE":
         return None
-    change = transition(
-        previous.status if previous else None, previous.record_state if previous else None, finding
-    )
+    change = transition(previous.status if previous else None, previous.record_state if previous else None, finding)
     return Notification(change, finding) if change else None
 
 

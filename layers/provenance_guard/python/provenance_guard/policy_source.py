@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from provenance_guard.policy import Policy
+from provenance_guard.policy import Policy, PolicyError
 
 
 def ssm_policy(parameter_name: str, max_age_seconds: int, ssm_client: Any = None) -> Callable[[], Policy]:
@@ -36,9 +36,18 @@ def file_policy(path: str) -> Callable[[], Policy]:
 
 
 def load_policy_file(path: str) -> Policy:
+    """Raises `PolicyError` for invalid content (syntax included) and `OSError` for an unreadable file."""
     text = Path(path).read_text()
     if path.endswith(".json"):
-        return Policy.from_document(json.loads(text))
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise PolicyError("", f"{path} is not valid JSON: {error}") from None
+        return Policy.from_document(document)
     import yaml
 
-    return Policy.from_document(yaml.safe_load(text) or {})
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise PolicyError("", f"{path} is not valid YAML: {error}") from None
+    return Policy.from_document(document or {})

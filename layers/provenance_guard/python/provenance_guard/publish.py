@@ -126,9 +126,7 @@ class SecurityHubPublisher:
             else:
                 logger.error("Security Hub rejected finding %s: %s", finding["Id"], failure)
                 result.failed.append(
-                    FailedFinding(
-                        finding["Id"], failure.get("ErrorCode", "?"), failure.get("ErrorMessage", "")
-                    )
+                    FailedFinding(finding["Id"], failure.get("ErrorCode", "?"), failure.get("ErrorMessage", ""))
                 )
 
 

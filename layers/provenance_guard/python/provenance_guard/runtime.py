@@ -16,6 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provenance_guard.events import EventError, parse_event
@@ -32,9 +33,7 @@ tracer = Tracer(service="provenance-guard")
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
-def sqs_lambda_handler(
-    event: dict[str, Any], context: LambdaContext, service: Service | None = None
-) -> dict[str, Any]:
+def sqs_lambda_handler(event: dict[str, Any], context: LambdaContext, service: Service | None = None) -> dict[str, Any]:
     """The entry point of every event-family function (each `functions/<name>/handler.py`)."""
     return handle_sqs_batch(event, service or default_service())
 
@@ -82,9 +81,7 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     try:
         report = service.pipeline.run(work)
     except Exception:
-        logger.exception(
-            "processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")}
-        )
+        logger.exception("processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")})
         metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
         return False
     _record_metrics(report)
@@ -93,10 +90,8 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
 
 def _record_metrics(report: RunReport) -> None:
     verdicts = Counter((e.verdict.control_id, e.verdict.status.value) for e in report.evaluated)
-    for (control_id, status), count in sorted(verdicts.items()):
-        with single_metric(
-            name="Verdicts", unit=MetricUnit.Count, value=count, namespace=NAMESPACE
-        ) as metric:
+    for (control_id, status), count in sorted(verdicts.items()) if not is_metrics_disabled() else ():
+        with single_metric(name="Verdicts", unit=MetricUnit.Count, value=count, namespace=NAMESPACE) as metric:
             metric.add_dimension(name="ControlId", value=control_id)
             metric.add_dimension(name="Status", value=status)
     metrics.add_metric(name="FindingsImported", unit=MetricUnit.Count, value=report.imported)

@@ -43,7 +43,7 @@ def build_service(
     *,
     read_only: bool = False,
 ) -> Service:
-    clients = clients or ClientFactory()
+    clients = clients or ClientFactory(max_attempts=settings.aws_max_attempts)
     policy: Callable[[], Policy]
     if settings.policy_file:
         policy = file_policy(settings.policy_file)
@@ -54,9 +54,7 @@ def build_service(
     if not read_only:
         limiter = RateLimiter(settings.securityhub_requests_per_second)
         publisher = SecurityHubPublisher(clients.client("securityhub"), limiter)
-    notifier = (
-        Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
-    )
+    notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients),

@@ -14,6 +14,7 @@ ENV_POLICY_FILE = "PROVENANCE_GUARD_POLICY_FILE"
 ENV_FUNCTION = "PROVENANCE_GUARD_FUNCTION"
 ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
 ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
+ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
 
 
 class SettingsError(RuntimeError):
@@ -29,6 +30,8 @@ class Settings:
     function: str
     securityhub_requests_per_second: float = 5.0
     policy_max_age_seconds: int = 300
+    aws_max_attempts: int = 8
+    """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,12 +40,11 @@ class Settings:
         if not table:
             raise SettingsError(f"{ENV_TABLE_NAME} is not set")
         if not env.get(ENV_POLICY_PARAMETER) and not env.get(ENV_POLICY_FILE):
-            raise SettingsError(
-                f"set {ENV_POLICY_PARAMETER} (SSM parameter) or {ENV_POLICY_FILE} (local file)"
-            )
+            raise SettingsError(f"set {ENV_POLICY_PARAMETER} (SSM parameter) or {ENV_POLICY_FILE} (local file)")
         try:
             rps = float(env.get(ENV_SECURITYHUB_RPS, "5"))
             max_age = int(env.get(ENV_POLICY_MAX_AGE, "300"))
+            max_attempts = int(env.get(ENV_AWS_MAX_ATTEMPTS, "8"))
         except ValueError as error:
             raise SettingsError(str(error)) from None
         if not 0 < rps < 10:
@@ -55,4 +57,5 @@ class Settings:
             function=env.get(ENV_FUNCTION, "unknown"),
             securityhub_requests_per_second=rps,
             policy_max_age_seconds=max_age,
+            aws_max_attempts=max_attempts,
         )

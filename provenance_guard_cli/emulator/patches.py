@@ -1,0 +1,55 @@
+"""Registry of the emulator's patches to moto.
+
+Every extension module (one per service) exposes ``install()`` and changes moto only through
+:func:`patch_attr` / :func:`add_url_path`, so the original of every patched attribute stays reachable
+through :func:`original` and installing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+_MISSING = object()
+_originals: dict[tuple[object, str], Any] = {}
+_lock = threading.RLock()
+_installed = False
+
+
+def patch_attr(owner: object, name: str, value: Any) -> None:
+    """Set ``owner.name = value``, remembering what was there before the first patch."""
+    with _lock:
+        key = (owner, name)
+        if key not in _originals:
+            namespace = owner.__dict__ if isinstance(owner, type) else vars(owner)
+            _originals[key] = namespace.get(name, _MISSING)
+        setattr(owner, name, value)
+
+
+def original(owner: object, name: str) -> Any:
+    """The attribute ``owner.name`` had before the emulator patched it."""
+    value = _originals[(owner, name)]
+    if value is _MISSING:
+        raise AttributeError(f"{owner!r}.{name} did not exist before the emulator patched it")
+    return value
+
+
+def add_url_path(url_paths: MutableMapping[str, Any], pattern: str, handler: Callable[..., Any]) -> None:
+    """Route ``pattern`` (moto's ``{0}/path$`` form) to ``handler`` in a moto ``urls`` module."""
+    with _lock:
+        url_paths.setdefault(pattern, handler)
+
+
+def install() -> None:
+    """Activate every extension, in-process (``moto.mock_aws``) and for the moto server. Idempotent."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        from . import ec2_images, faults, securityhub
+
+        ec2_images.install()
+        securityhub.install()
+        faults.install()
+        _installed = True

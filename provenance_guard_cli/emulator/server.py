@@ -1,0 +1,112 @@
+"""The emulator as an HTTP server: moto's ThreadedMotoServer with the extensions installed."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from . import install
+from .faults import FAULTS_PATH
+
+
+class EmulatorServer:
+    """Runs on 127.0.0.1; ``port=0`` picks a free port. Use as a context manager or start()/stop()."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._port = port
+        self._server: ThreadedMotoServer | None = None
+        self._url: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("EmulatorServer is not running; call start() first")
+        return self._url
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        install()
+        if self._port:
+            _check_port_free(self._port)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
+        server.start()
+        _, port = server.get_host_and_port()
+        self._server = server
+        self._url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        self._server = None
+        self._url = None
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset) and every pending fault."""
+        self._request("POST", "/moto-api/reset")
+        self._request("DELETE", FAULTS_PATH)
+
+    def inject_faults(
+        self,
+        service: str,
+        operation: str,
+        error_code: str,
+        count: int = 1,
+        *,
+        status: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """:func:`provenance_guard_cli.emulator.faults.inject_faults`, over HTTP."""
+        spec = {"service": service, "operation": operation, "error_code": error_code, "count": count}
+        spec.update({key: value for key, value in (("status", status), ("message", message)) if value is not None})
+        self._request("POST", FAULTS_PATH, spec)
+
+    def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(payload).encode() if payload is not None else b""
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def __enter__(self) -> EmulatorServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _check_port_free(port: int) -> None:
+    """ThreadedMotoServer.start() would wait forever if its thread cannot bind; fail fast instead."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise OSError(error.errno, f"port {port} on 127.0.0.1 is not available: {error.strerror}") from error
+
+
+def serve_forever(port: int) -> None:
+    """Run the emulator on 127.0.0.1:``port`` until interrupted (Ctrl+C)."""
+    with EmulatorServer(port) as server:
+        print(f"provenance-guard emulator listening on {server.url}", flush=True)
+        print(f"  export AWS_ENDPOINT_URL={server.url}", flush=True)
+        print("  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1")
+        print(f"Fault injection: POST {server.url}{FAULTS_PATH}. Press Ctrl+C to stop.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("provenance-guard emulator stopped", flush=True)

@@ -1,0 +1,74 @@
+"""Plain-text tables and JSON for the command line (no terminal library needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provenance_guard_cli.replay import EventResult
+
+SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "INFORMATIONAL": 4}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int = 70) -> str:
+    cells = [[str(c) if len(str(c)) <= max_width else str(c)[: max_width - 1] + "…" for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(out)
+
+
+def finding_row(finding: Mapping[str, Any]) -> list[str]:
+    compliance = finding["Compliance"]
+    reasons = "; ".join(r["Description"] for r in compliance.get("StatusReasons", []))
+    return [
+        compliance["SecurityControlId"],
+        compliance["Status"] if finding.get("RecordState") == "ACTIVE" else f"{compliance['Status']} (archived)",
+        finding["FindingProviderFields"]["Severity"]["Label"],
+        finding["Resources"][0]["Id"].rsplit(":", 1)[-1],
+        reasons,
+    ]
+
+
+def findings_table(findings: Sequence[Mapping[str, Any]]) -> str:
+    ordered = sorted(
+        findings,
+        key=lambda f: (
+            f.get("RecordState") != "ACTIVE",
+            f["Compliance"]["Status"] != "FAILED",
+            SEVERITY_ORDER.get(f["FindingProviderFields"]["Severity"]["Label"], 9),
+            f["Resources"][0]["Id"],
+            f["Compliance"]["SecurityControlId"],
+        ),
+    )
+    return table(["CONTROL", "STATUS", "SEVERITY", "RESOURCE", "WHY"], [finding_row(f) for f in ordered])
+
+
+def event_summary(result: EventResult) -> str:
+    functions = ", ".join(
+        f"{i.function} (rule {i.rule}{', FAILED records: ' + str(i.failed_records) if i.failed_records else ''})"
+        for i in result.invocations
+    )
+    lines = [
+        f"== {result.label}  [{result.detail_type}]",
+        f"   functions: {functions or 'none (no rule matched)'}",
+    ]
+    for finding in result.findings:
+        control, status, severity, resource, _ = finding_row(finding)
+        lines.append(f"   finding: {control:<10} {status:<20} {severity:<13} {resource}")
+    for notification in result.notifications:
+        lines.append(f"   notified: {notification['subject']}")
+    return "\n".join(lines)
+
+
+def event_json(result: EventResult) -> dict[str, Any]:
+    return {
+        "event": result.label,
+        "detail_type": result.detail_type,
+        "functions": [
+            {"function": i.function, "rule": i.rule, "failed_records": i.failed_records} for i in result.invocations
+        ],
+        "findings": result.findings,
+        "notifications": result.notifications,
+    }

@@ -1,0 +1,141 @@
+"""The demo's sample account: compliant and non-compliant resources, made through the AWS API of
+the emulator, and the events AWS would send about them (instantiated from the documented samples in
+tests/fixtures/events/)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from provenance_guard_cli.routes import PROJECT_ROOT
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+UNTRUSTED_ACCOUNT = "999988887777"
+UNKNOWN_SHARE_TARGET = "444455556666"
+ALLOWED_SHARE_TARGET = "111122223333"
+"""Listed in the example policy.yaml's ami.allowed_share_targets."""
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "events"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happens in the account (`change`, made through the API), and the event AWS
+    sends about it."""
+
+    label: str
+    event: dict[str, Any]
+    change: Callable[[], object] | None = None
+
+
+def sample_event(fixture: str, **changes: Any) -> dict[str, Any]:
+    """A documented sample event re-addressed to the demo account; `changes` set dotted paths."""
+    event: dict[str, Any] = copy.deepcopy(json.loads((FIXTURES / fixture).read_text()))
+    event.update(id=str(uuid.uuid4()), account=ACCOUNT, region=REGION, time=_now())
+    if isinstance(event.get("detail"), dict) and "recipientAccountId" in event["detail"]:
+        event["detail"].update(recipientAccountId=ACCOUNT, awsRegion=REGION, eventTime=_now())
+    for path, value in changes.items():
+        target = event
+        *parents, leaf = path.split(".")
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return event
+
+
+def ami_available(image_id: str) -> dict[str, Any]:
+    return sample_event(
+        "ec2-ami-state-change-available.json",
+        resources=[f"arn:aws:ec2:{REGION}::image/{image_id}"],
+        **{"detail.ImageId": image_id},
+    )
+
+
+def build_account(client: Callable[[str], Any]) -> list[Step]:
+    """Create the sample AMIs; return, in order, the changes made to them and the events they cause."""
+    ec2 = client("ec2")
+    golden = _register(ec2, "golden-al2023-2026.11", encrypted=True, imds="v2.0", tags={"Hardening": "CIS-Level-1"})
+    ec2.enable_image_deprecation(ImageId=golden, DeprecateAt=datetime.now(UTC) + timedelta(days=60))
+    ec2.modify_image_attribute(ImageId=golden, LaunchPermission={"Add": [{"UserId": ALLOWED_SHARE_TARGET}]})
+    debug = _register(ec2, "debug-tools", encrypted=False, imds=None)
+    community = _register(
+        ec2,
+        "community-ubuntu-mirror",
+        encrypted=False,
+        imds=None,
+        tags={"emulator:owner-id": UNTRUSTED_ACCOUNT},
+    )
+    retired = _register(ec2, "golden-al2023-2026.05", encrypted=True, imds="v2.0", tags={"Hardening": "CIS-Level-1"})
+    return [
+        Step(
+            f"golden AMI {golden} available: trusted owner, shared with allowed account",
+            ami_available(golden),
+        ),
+        Step(f"AMI {community} from untrusted account {UNTRUSTED_ACCOUNT} available", ami_available(community)),
+        Step(f"debug AMI {debug} available, private", ami_available(debug)),
+        Step(f"old golden AMI {retired} available", ami_available(retired)),
+        Step(
+            f"someone makes debug AMI {debug} public (CloudTrail ModifyImageAttribute)",
+            sample_event(
+                "cloudtrail-ec2-modifyimageattribute-public.json",
+                **{"detail.requestParameters.imageId": debug},
+            ),
+            lambda: ec2.modify_image_attribute(ImageId=debug, LaunchPermission={"Add": [{"Group": "all"}]}),
+        ),
+        Step(
+            f"golden AMI {golden} shared with unknown account {UNKNOWN_SHARE_TARGET}",
+            sample_event(
+                "cloudtrail-ec2-modifyimageattribute-account.json",
+                **{"detail.requestParameters.imageId": golden},
+                **{"detail.requestParameters.launchPermission.add.items": [{"userId": UNKNOWN_SHARE_TARGET}]},
+            ),
+            lambda: ec2.modify_image_attribute(
+                ImageId=golden, LaunchPermission={"Add": [{"UserId": UNKNOWN_SHARE_TARGET}]}
+            ),
+        ),
+        Step(
+            f"debug AMI {debug} launch permissions reset (CloudTrail ResetImageAttribute)",
+            sample_event("cloudtrail-ec2-resetimageattribute.json", **{"detail.requestParameters.imageId": debug}),
+            lambda: ec2.reset_image_attribute(ImageId=debug, Attribute="launchPermission"),
+        ),
+        Step(
+            f"old golden AMI {retired} deregistered",
+            sample_event(
+                "ec2-ami-state-change-deregistered.json",
+                resources=[f"arn:aws:ec2:{REGION}::image/{retired}"],
+                **{"detail.ImageId": retired},
+            ),
+            lambda: ec2.deregister_image(ImageId=retired),
+        ),
+    ]
+
+
+def _register(ec2: Any, name: str, *, encrypted: bool, imds: str | None, tags: dict[str, str] | None = None) -> str:
+    request: dict[str, Any] = {
+        "Name": name,
+        "Architecture": "arm64",
+        "RootDeviceName": "/dev/xvda",
+        "VirtualizationType": "hvm",
+        "BootMode": "uefi",
+        "EnaSupport": True,
+        "BlockDeviceMappings": [
+            {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "VolumeType": "gp3", "Encrypted": encrypted}}
+        ],
+    }
+    if imds:
+        request["ImdsSupport"] = imds
+    if tags:
+        request["TagSpecifications"] = [
+            {"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ]
+    image_id: str = ec2.register_image(**request)["ImageId"]
+    return image_id
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

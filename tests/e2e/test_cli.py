@@ -1,0 +1,80 @@
+"""The command line as a user runs it: `controls`, `policy validate`, `replay`, `demo`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from provenance_guard_cli.main import main
+from provenance_guard_cli.routes import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "events"
+
+
+def test_controls_lists_the_registry_as_json(capsys):
+    assert main(["controls", "--json"]) == 0
+    controls = {c["id"]: c for c in json.loads(capsys.readouterr().out)}
+    assert controls["PG.AMI.3"]["severity"] == "HIGH"
+    assert "ec2:DescribeImageAttribute" in controls["PG.AMI.3"]["permissions"]
+    assert controls["PG.AMI.1"]["remediation"]["url"].startswith("https://docs.aws.amazon.com/")
+
+
+def test_controls_table(capsys):
+    assert main(["controls"]) == 0
+    assert "PG.AMI.1" in capsys.readouterr().out
+
+
+def test_policy_validate_accepts_the_example_policy(capsys):
+    assert main(["policy", "validate", str(PROJECT_ROOT / "policy.yaml")]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_policy_validate_names_the_field(tmp_path, capsys):
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("version: 1\nami:\n  max_age_days: ninety\n")
+    assert main(["policy", "validate", str(bad)]) == 1
+    assert "ami.max_age_days" in capsys.readouterr().err
+
+
+def test_policy_validate_reports_yaml_syntax_errors(tmp_path, capsys):
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("ami: [unclosed\n")
+    assert main(["policy", "validate", str(bad)]) == 1
+    assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_replay_prints_functions_and_findings_as_json(emulator, client, template_path, capsys):
+    image = client("ec2").register_image(Name="replayed-image")["ImageId"]
+    event = json.loads((FIXTURES / "ec2-ami-state-change-available.json").read_text())
+    event.update(account="123456789012", region="us-east-1")
+    event["detail"]["ImageId"] = image
+    event_file = PROJECT_ROOT / "build" / "e2e-replay-event.json"
+    event_file.parent.mkdir(exist_ok=True)
+    event_file.write_text(json.dumps(event))
+
+    code = main(["replay", "--endpoint-url", emulator.url, "--template", str(template_path), "--json", str(event_file)])
+
+    [result] = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [f["function"] for f in result["functions"]] == ["ami_events"]
+    assert {f["Compliance"]["SecurityControlId"] for f in result["findings"]} == {"PG.AMI.1", "PG.AMI.3"}
+
+
+def test_replay_rejects_a_file_that_is_not_json(emulator, template_path, tmp_path, capsys):
+    broken = tmp_path / "event.json"
+    broken.write_text("{not json")
+    assert main(["replay", "--endpoint-url", emulator.url, "--template", str(template_path), str(broken)]) == 2
+    assert "cannot be read as JSON" in capsys.readouterr().err
+
+
+def test_demo_prints_real_findings_and_notifications(emulator, template_path, capsys):
+    # moto's backends are per process: the demo's own server shares them with `emulator`, which resets them.
+    assert main(["demo", "--template", str(template_path)]) == 0
+    out = capsys.readouterr().out
+    assert "CRITICAL PG.AMI.3 FAILED" in out
+    assert "PG.AMI.3 now PASSES" in out
+    assert "PG.AMI.1  FAILED" in out
+    assert "(archived)" in out
+    assert "Notifications sent (4)" in out
