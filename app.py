@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import stacks  # noqa: F401 - selects the project's Node.js for jsii; must load before aws_cdk
+
+# isort: split
 import os
 
 from aws_cdk import App
 
-import stacks  # noqa: F401 - selects the project's Node.js for jsii before aws_cdk loads
 from stacks.application import build_app
 
 if __name__ == "__main__":

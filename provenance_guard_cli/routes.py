@@ -23,9 +23,9 @@ class Route:
     """The function's name in the project (functions/<name>/handler.py)."""
 
     def matches(self, event: Mapping[str, Any]) -> bool:
-        from moto.events.models import EventPattern
+        from provenance_guard_cli.emulator.event_patterns import matches
 
-        return bool(EventPattern.load(self.pattern).matches_event(dict(event)))  # type: ignore[arg-type]
+        return matches(self.pattern, event)
 
 
 class TemplateError(RuntimeError):

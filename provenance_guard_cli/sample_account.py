@@ -64,26 +64,39 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
     ec2.modify_image_attribute(ImageId=golden, LaunchPermission={"Add": [{"UserId": ALLOWED_SHARE_TARGET}]})
     debug = _register(ec2, "debug-tools", encrypted=False, imds=None)
     community = _register(
-        ec2,
-        "community-ubuntu-mirror",
-        encrypted=False,
-        imds=None,
-        tags={"emulator:owner-id": UNTRUSTED_ACCOUNT},
+        ec2, "community-ubuntu-mirror", encrypted=True, imds="v2.0", tags={"emulator:owner-id": UNTRUSTED_ACCOUNT}
     )
-    retired = _register(ec2, "golden-al2023-2026.05", encrypted=True, imds="v2.0", tags={"Hardening": "CIS-Level-1"})
+    created = (datetime.now(UTC) - timedelta(days=120)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    retired = _register(
+        ec2,
+        "golden-al2023-2026.07",
+        encrypted=True,
+        imds="v2.0",
+        tags={"Hardening": "CIS-Level-1", "emulator:creation-date": created},
+    )
+    web = _launch(ec2, golden)
+    rogue = _launch(ec2, community)
     return [
         Step(
-            f"golden AMI {golden} available: trusted owner, shared with allowed account",
+            f"golden AMI {golden} available: trusted owner, hardened, shared with an allowed account",
             ami_available(golden),
         ),
         Step(f"AMI {community} from untrusted account {UNTRUSTED_ACCOUNT} available", ami_available(community)),
-        Step(f"debug AMI {debug} available, private", ami_available(debug)),
-        Step(f"old golden AMI {retired} available", ami_available(retired)),
+        Step(f"debug AMI {debug} available: unencrypted, IMDSv1, no hardening evidence", ami_available(debug)),
+        Step(f"golden AMI {retired} from 120 days ago available", ami_available(retired)),
+        Step(f"instance {web} launched from the golden AMI (CloudTrail RunInstances)", run_instances(web, golden)),
+        Step(
+            f"instance {rogue} launched from the untrusted AMI (CloudTrail RunInstances)",
+            run_instances(rogue, community),
+        ),
+        Step(
+            f"instance {rogue} enters pending (EC2 Instance State-change Notification)",
+            instance_state(rogue, "pending"),
+        ),
         Step(
             f"someone makes debug AMI {debug} public (CloudTrail ModifyImageAttribute)",
             sample_event(
-                "cloudtrail-ec2-modifyimageattribute-public.json",
-                **{"detail.requestParameters.imageId": debug},
+                "cloudtrail-ec2-modifyimageattribute-public.json", **{"detail.requestParameters.imageId": debug}
             ),
             lambda: ec2.modify_image_attribute(ImageId=debug, LaunchPermission={"Add": [{"Group": "all"}]}),
         ),
@@ -104,6 +117,11 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
             lambda: ec2.reset_image_attribute(ImageId=debug, Attribute="launchPermission"),
         ),
         Step(
+            f"instance {rogue} terminated",
+            instance_state(rogue, "terminated"),
+            lambda: ec2.terminate_instances(InstanceIds=[rogue]),
+        ),
+        Step(
             f"old golden AMI {retired} deregistered",
             sample_event(
                 "ec2-ami-state-change-deregistered.json",
@@ -113,6 +131,29 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
             lambda: ec2.deregister_image(ImageId=retired),
         ),
     ]
+
+
+def run_instances(instance_id: str, image_id: str) -> dict[str, Any]:
+    event = sample_event("cloudtrail-ec2-runinstances.json")
+    item = event["detail"]["responseElements"]["instancesSet"]["items"][0]
+    item.update(instanceId=instance_id, imageId=image_id)
+    event["detail"]["requestParameters"]["instancesSet"]["items"][0]["imageId"] = image_id
+    return event
+
+
+def instance_state(instance_id: str, state: str) -> dict[str, Any]:
+    return sample_event(
+        "ec2-instance-state-change-pending.json",
+        resources=[f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}"],
+        **{"detail.instance-id": instance_id, "detail.state": state},
+    )
+
+
+def _launch(ec2: Any, image_id: str) -> str:
+    instance_id: str = ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1, InstanceType="t4g.micro")[
+        "Instances"
+    ][0]["InstanceId"]
+    return instance_id
 
 
 def _register(ec2: Any, name: str, *, encrypted: bool, imds: str | None, tags: dict[str, str] | None = None) -> str:

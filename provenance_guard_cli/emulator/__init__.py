@@ -3,7 +3,9 @@
 Not shipped to Lambda. Call :func:`install` before ``moto.mock_aws()`` (in-process) or use
 :class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). What each extension adds is
 documented in its module: ``ec2_images`` (AMIs, including the ``emulator:*`` escape-hatch tags),
-``securityhub`` (ASFF import/update semantics, GetFindings filters) and ``faults`` (error injection).
+``imagebuilder`` (EC2 Image Builder, absent from moto: components, recipes, pipelines, images whose
+builds register real AMIs), ``securityhub`` (ASFF import/update semantics, GetFindings filters) and
+``faults`` (error injection).
 """
 
 from __future__ import annotations

@@ -47,9 +47,10 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import ec2_images, faults, securityhub
+        from . import ec2_images, faults, imagebuilder, securityhub
 
         ec2_images.install()
+        imagebuilder.install()
         securityhub.install()
         faults.install()
         _installed = True

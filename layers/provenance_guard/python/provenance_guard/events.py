@@ -18,6 +18,8 @@ from provenance_guard.model import ResourceKind, ResourceRef
 class Action(StrEnum):
     EVALUATE = "evaluate"
     ARCHIVE = "archive"
+    EXPAND = "expand"
+    """Resolve into other work first (an Image Builder image -> the AMIs it distributed)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Envelope:
     account: str
     region: str
     partition: str
+    resources: tuple[str, ...] = ()
 
     def ref(self, kind: ResourceKind, name: str) -> ResourceRef:
         return ResourceRef(kind, name, self.account, self.region, self.partition)
@@ -78,7 +81,7 @@ def _envelope(event: Mapping[str, Any]) -> Envelope:
         raise EventError(f"the event's account {account!r} is not a 12-digit account id")
     resources = event.get("resources") or []
     partition = str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
-    return Envelope(source, detail_type, account, region, partition)
+    return Envelope(source, detail_type, account, region, partition, tuple(str(r) for r in resources))
 
 
 def _required(detail: Mapping[str, Any], *path: str) -> str:
@@ -108,6 +111,15 @@ def _image_attribute_call(detail: Mapping[str, Any], envelope: Envelope) -> list
     return [Work(Action.EVALUATE, envelope.ref(ResourceKind.AMI, image_id), AMI_SHARING_CONTROLS)]
 
 
+def _image_builder_state_change(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    if _required(detail, "state", "status") != "AVAILABLE":
+        return []
+    images = [r for r in envelope.resources if ":imagebuilder:" in r and ":image/" in r]
+    if not images:
+        raise EventError("the event's resources name no Image Builder image ARN")
+    return [Work(Action.EXPAND, envelope.ref(ResourceKind.IMAGE_BUILDER_IMAGE, arn)) for arn in images]
+
+
 def _instance_state_change(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
     ref = envelope.ref(ResourceKind.INSTANCE, _required(detail, "instance-id"))
     state = _required(detail, "state")
@@ -128,6 +140,7 @@ def _run_instances_call(detail: Mapping[str, Any], envelope: Envelope) -> list[W
 _PARSERS: dict[tuple[str, str], Parser] = {
     ("aws.ec2", "EC2 AMI State Change"): _ami_state_change,
     ("aws.ec2", "EC2 Instance State-change Notification"): _instance_state_change,
+    ("aws.imagebuilder", "EC2 Image Builder Image State Change"): _image_builder_state_change,
 }
 _CLOUDTRAIL_PARSERS: dict[tuple[str, str], Parser] = {
     ("ec2.amazonaws.com", "ModifyImageAttribute"): _image_attribute_call,

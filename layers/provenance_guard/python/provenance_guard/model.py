@@ -45,6 +45,8 @@ class ResourceKind(StrEnum):
     ECR_REPOSITORY = "ecr-repository"
     ECR_IMAGE = "ecr-image"
     LAMBDA_FUNCTION = "lambda-function"
+    IMAGE_BUILDER_IMAGE = "image-builder-image"
+    """Not judged itself: expanded into the AMIs the image distributed."""
 
     @property
     def asff_type(self) -> str:
@@ -57,6 +59,7 @@ _ASFF_TYPES = {
     ResourceKind.ECR_REPOSITORY: "AwsEcrRepository",
     ResourceKind.ECR_IMAGE: "AwsEcrContainerImage",
     ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
+    ResourceKind.IMAGE_BUILDER_IMAGE: "Other",
 }
 
 
@@ -84,6 +87,8 @@ class ResourceRef:
             return f"arn:{p}:ec2:{r}:{a}:instance/{self.name}"
         if self.kind is ResourceKind.ECR_REPOSITORY:
             return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
+        if self.kind is ResourceKind.IMAGE_BUILDER_IMAGE:
+            return self.name
         if self.kind is ResourceKind.ECR_IMAGE:
             repository, _, digest = self.name.partition("@")
             return f"arn:{p}:ecr:{r}:{a}:repository/{repository}/{digest}"

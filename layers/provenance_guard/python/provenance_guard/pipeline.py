@@ -70,6 +70,7 @@ class Pipeline:
         *,
         registry: ControlRegistry,
         collectors: Mapping[ResourceKind, Collector],
+        expanders: Mapping[ResourceKind, Callable[[ResourceRef], list[Work]]] | None = None,
         policy: Callable[[], Policy],
         state: FindingStateStore,
         publisher: SecurityHubPublisher | None,
@@ -78,6 +79,7 @@ class Pipeline:
     ) -> None:
         self._registry = registry
         self._collectors = collectors
+        self._expanders = expanders or {}
         self._policy = policy
         self._state = state
         self._publisher = publisher
@@ -92,7 +94,7 @@ class Pipeline:
         policy = self._policy()
         fresh: list[dict[str, Any]] = []
         archive_refs: list[ResourceRef] = []
-        for item in work:
+        for item in self._expand(work):
             if item.action is Action.EVALUATE:
                 evaluated = self._evaluate(item, policy, now)
                 if evaluated is None:
@@ -106,6 +108,18 @@ class Pipeline:
         candidates = self._diff(fresh, now, report) + self._archivals(archive_refs, now, report)
         self._publish(candidates, report, policy)
         return report
+
+    def _expand(self, work: Sequence[Work]) -> list[Work]:
+        expanded: list[Work] = []
+        for item in work:
+            if item.action is not Action.EXPAND:
+                expanded.append(item)
+                continue
+            expander = self._expanders.get(item.resource.kind)
+            if expander is None:
+                raise LookupError(f"nothing expands {item.resource.kind.value} resources")
+            expanded.extend(w for w in expander(item.resource) if w.action is not Action.EXPAND)
+        return expanded
 
     def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:
         ref = item.resource

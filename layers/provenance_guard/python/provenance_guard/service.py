@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 
 from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
+from provenance_guard.collect.instance import InstanceCollector
 from provenance_guard.controls import registry
 from provenance_guard.model import ResourceKind
 from provenance_guard.notify import Notifier
@@ -33,7 +35,8 @@ def utc_now() -> datetime:
 
 
 def collectors(clients: ClientFactory) -> dict[ResourceKind, Collector]:
-    return {ResourceKind.AMI: AmiCollector(clients)}
+    amis = AmiCollector(clients)
+    return {ResourceKind.AMI: amis, ResourceKind.INSTANCE: InstanceCollector(clients, amis)}
 
 
 def build_service(
@@ -58,6 +61,7 @@ def build_service(
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients),
+        expanders={ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients))},
         policy=policy,
         state=FindingStateStore(clients.client("dynamodb"), settings.table_name),
         publisher=publisher,

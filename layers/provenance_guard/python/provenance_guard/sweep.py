@@ -1,6 +1,7 @@
 """The scheduled sweep: inventories the account's resources and sends them down the same pipeline.
 
-Today it covers the AMIs the account owns; each resource family adds its inventory here.
+Today it covers the AMIs the account owns and its instances; each resource family adds its
+inventory here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from provenance_guard.events import Action, EventError, Work
 from provenance_guard.model import ResourceKind, ResourceRef
 
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
-INVENTORY_PERMISSIONS = ("ec2:DescribeImages",)
+INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
+LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 
 def sweep_scope(event: object) -> tuple[str, str, str]:
@@ -37,4 +39,11 @@ def inventory(clients: ClientFactory, account: str, region: str, partition: str)
         for image in page.get("Images", []):
             if image.get("State") == "available":
                 ref = ResourceRef(ResourceKind.AMI, image["ImageId"], account, region, partition)
+                yield Work(Action.EVALUATE, ref)
+    for page in ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}]
+    ):
+        for reservation in page.get("Reservations", []):
+            for instance in reservation.get("Instances", []):
+                ref = ResourceRef(ResourceKind.INSTANCE, instance["InstanceId"], account, region, partition)
                 yield Work(Action.EVALUATE, ref)

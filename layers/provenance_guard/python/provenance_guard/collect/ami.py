@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.imagebuilder import ImageBuilderReader, ImageBuilderUnreadableError
 from provenance_guard.model import ResourceKind, ResourceRef
 
 IMAGE_BUILDER_ARN_TAG = "Ec2ImageBuilderArn"
@@ -50,6 +51,10 @@ class AmiSnapshot:
     """None when the evaluating account cannot read them (it does not own the AMI)."""
     image_builder_image_arn: str | None
     source_pipeline_arn: str | None
+    recipe_components: tuple[str, ...] | None = None
+    """Component ARNs of the Image Builder recipe that built the AMI; None when not built by Image
+    Builder or when the image could not be read (`image_builder_error` says why)."""
+    image_builder_error: str | None = None
 
     def asff_details(self) -> dict[str, dict[str, str]]:
         """ASFF has no AMI resource type: `Resources[0].Details.Other` (≤50 string pairs)."""
@@ -70,6 +75,7 @@ class AmiCollector:
 
     def __init__(self, clients: ClientFactory) -> None:
         self._clients = clients
+        self._image_builder = ImageBuilderReader(clients)
 
     def collect(self, ref: ResourceRef) -> AmiSnapshot | None:
         """The AMI's snapshot, or None when it no longer exists (deregistered or never existed)."""
@@ -86,7 +92,17 @@ class AmiCollector:
             return None
         image = images[0]
         permissions = self._launch_permissions(ec2, ref) if image.get("OwnerId") == ref.account else None
-        return snapshot_from_image(ref, image, permissions)
+        return self._with_image_builder(snapshot_from_image(ref, image, permissions))
+
+    def _with_image_builder(self, snapshot: AmiSnapshot) -> AmiSnapshot:
+        """Add the pipeline and recipe components when Image Builder made the AMI."""
+        if not snapshot.image_builder_image_arn:
+            return snapshot
+        try:
+            image = self._image_builder.image(snapshot.image_builder_image_arn)
+        except ImageBuilderUnreadableError as error:
+            return replace(snapshot, image_builder_error=str(error))
+        return replace(snapshot, source_pipeline_arn=image.pipeline_arn, recipe_components=image.components)
 
     @staticmethod
     def _launch_permissions(ec2: Any, ref: ResourceRef) -> tuple[LaunchPermission, ...]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from provenance_guard.collect.ami import AmiSnapshot, LaunchPermission
+from provenance_guard.collect.imagebuilder import GET_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
 from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
 from provenance_guard.policy import Policy
 
 READ_AMI = ("ec2:DescribeImages",)
 READ_LAUNCH_PERMISSIONS = ("ec2:DescribeImageAttribute",)
+READ_IMAGE_BUILDER = (GET_IMAGE,)
 OWNER_ALIASES = ("amazon", "aws-marketplace")
 
 
@@ -25,7 +27,7 @@ OWNER_ALIASES = ("amazon", "aws-marketplace")
         "trustworthy, add the owner account to ami.trusted_owners in the policy."
     ),
     remediation_url="https://docs.aws.amazon.com/imagebuilder/latest/userguide/manage-pipelines.html",
-    permissions=READ_AMI,
+    permissions=READ_AMI + READ_IMAGE_BUILDER,
 )
 def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The AMI's owner is in ami.trusted_owners (self, amazon, aws-marketplace or an account id), or
@@ -35,6 +37,7 @@ def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> V
         "OwnerId": ami.owner_id,
         "OwnerAlias": ami.owner_alias or "-",
         "ImageBuilderPipeline": ami.source_pipeline_arn or "-",
+        "ImageBuilderImage": ami.image_builder_image_arn or "-",
         "TrustedOwners": ", ".join(trusted),
     }
     trusted_accounts = {ctx.account if owner == "self" else owner for owner in trusted}
@@ -47,7 +50,12 @@ def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> V
         return Verdict.passed("PG.AMI.1", f"built by approved pipeline {pipeline}", evidence)
     why = f"owner {ami.owner_id}" + (f" ({ami.owner_alias})" if ami.owner_alias else "")
     why += " is not in ami.trusted_owners"
-    why += f" and pipeline {pipeline} is not approved" if pipeline else " and no approved pipeline built it"
+    if pipeline:
+        why += f" and pipeline {pipeline} is not approved"
+    elif ami.image_builder_error:
+        why += f" and its Image Builder image could not be read ({ami.image_builder_error})"
+    else:
+        why += " and no approved pipeline built it"
     return Verdict.failed("PG.AMI.1", (Reason("UNTRUSTED_OWNER", why),), evidence)
 
 

@@ -105,14 +105,15 @@ class ControlRegistry:
         return self._controls[control_id]
 
     def for_kind(self, kind: ResourceKind) -> list[Control[Any]]:
-        return [c for c in self._controls.values() if c.resource_kind is kind]
+        return [c for c in self if c.resource_kind is kind]
 
     def permissions(self, kinds: frozenset[ResourceKind] | None = None) -> list[str]:
         """The sorted union of the permissions declared by the controls judging `kinds`."""
         return sorted({p for c in self if kinds is None or c.resource_kind in kinds for p in c.permissions})
 
     def __iter__(self) -> Iterator[Control[Any]]:
-        return iter(self._controls.values())
+        """Controls in id order (PG.AMI.1 ... PG.LAMBDA.6)."""
+        return iter(sorted(self._controls.values(), key=lambda c: _sort_key(c.id)))
 
     def __len__(self) -> int:
         return len(self._controls)
@@ -122,3 +123,8 @@ class ControlRegistry:
 
 
 registry = ControlRegistry()
+
+
+def _sort_key(control_id: str) -> tuple[str, int]:
+    family, _, number = control_id.rpartition(".")
+    return family, int(number)
