@@ -18,6 +18,9 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 UNTRUSTED_ACCOUNT = "999988887777"
 UNKNOWN_SHARE_TARGET = "444455556666"
+GOLDEN_PIPELINE = "golden-al2023"
+"""Matches the example policy.yaml's ami.approved_pipelines (image-pipeline/golden-*)."""
+STIG_COMPONENT = "arn:aws:imagebuilder:us-east-1:aws:component/stig-build-linux-high/2025.1.0/1"
 ALLOWED_SHARE_TARGET = "111122223333"
 """Listed in the example policy.yaml's ami.allowed_share_targets."""
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "events"
@@ -59,9 +62,11 @@ def ami_available(image_id: str) -> dict[str, Any]:
 def build_account(client: Callable[[str], Any]) -> list[Step]:
     """Create the sample AMIs; return, in order, the changes made to them and the events they cause."""
     ec2 = client("ec2")
-    golden = _register(ec2, "golden-al2023-2026.11", encrypted=True, imds="v2.0", tags={"Hardening": "CIS-Level-1"})
+    golden_image_arn = _build_golden_image(client("imagebuilder"))
+    golden = client("imagebuilder").get_image(imageBuildVersionArn=golden_image_arn)["image"]["outputResources"][
+        "amis"
+    ][0]["image"]
     ec2.enable_image_deprecation(ImageId=golden, DeprecateAt=datetime.now(UTC) + timedelta(days=60))
-    ec2.modify_image_attribute(ImageId=golden, LaunchPermission={"Add": [{"UserId": ALLOWED_SHARE_TARGET}]})
     debug = _register(ec2, "debug-tools", encrypted=False, imds=None)
     community = _register(
         ec2, "community-ubuntu-mirror", encrypted=True, imds="v2.0", tags={"emulator:owner-id": UNTRUSTED_ACCOUNT}
@@ -78,8 +83,9 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
     rogue = _launch(ec2, community)
     return [
         Step(
-            f"golden AMI {golden} available: trusted owner, hardened, shared with an allowed account",
-            ami_available(golden),
+            f"Image Builder pipeline {GOLDEN_PIPELINE} built golden AMI {golden} (STIG component, shared with an "
+            "allowed account)",
+            sample_event("imagebuilder-image-state-change-available.json", resources=[golden_image_arn]),
         ),
         Step(f"AMI {community} from untrusted account {UNTRUSTED_ACCOUNT} available", ami_available(community)),
         Step(f"debug AMI {debug} available: unencrypted, IMDSv1, no hardening evidence", ami_available(debug)),
@@ -131,6 +137,40 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
             lambda: ec2.deregister_image(ImageId=retired),
         ),
     ]
+
+
+def _build_golden_image(imagebuilder: Any) -> str:
+    """An Image Builder pipeline with a STIG hardening component builds, distributes and shares the
+    golden AMI; returns the image build version ARN."""
+    recipe = imagebuilder.create_image_recipe(
+        name="golden-al2023",
+        semanticVersion="2026.11.0",
+        parentImage="ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        components=[{"componentArn": STIG_COMPONENT}],
+    )["imageRecipeArn"]
+    infrastructure = imagebuilder.create_infrastructure_configuration(
+        name="golden-builders", instanceProfileName="EC2InstanceProfileForImageBuilder"
+    )["infrastructureConfigurationArn"]
+    distribution = imagebuilder.create_distribution_configuration(
+        name="golden-distribution",
+        distributions=[
+            {
+                "region": REGION,
+                "amiDistributionConfiguration": {
+                    "name": "golden-al2023-{{ imagebuilder:buildDate }}",
+                    "launchPermission": {"userIds": [ALLOWED_SHARE_TARGET]},
+                },
+            }
+        ],
+    )["distributionConfigurationArn"]
+    pipeline = imagebuilder.create_image_pipeline(
+        name=GOLDEN_PIPELINE,
+        imageRecipeArn=recipe,
+        infrastructureConfigurationArn=infrastructure,
+        distributionConfigurationArn=distribution,
+    )["imagePipelineArn"]
+    image_arn: str = imagebuilder.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    return image_arn
 
 
 def run_instances(instance_id: str, image_id: str) -> dict[str, Any]:

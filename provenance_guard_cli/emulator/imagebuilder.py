@@ -6,7 +6,9 @@ against it; the server's DomainDispatcherApplication maps the SigV4 credential s
 to ``imagebuilder.<region>.amazonaws.com`` and matches the same list) and ``moto.backends.get_backend``
 resolves ``"imagebuilder"`` to :data:`.imagebuilder_model.imagebuilder_backends`, a ``BackendDict``
 that moto resets with the others (``mock_aws`` exit, ``/moto-api/reset``). Requests are parsed and
-responses/errors serialised by moto from botocore's imagebuilder model (REST-JSON).
+responses/errors serialised by moto from botocore's imagebuilder model (REST-JSON). Caveat: anything
+that copied those two names before :func:`install` ran (moto's proxy mode imports them at module load)
+does not see the service; the in-process mock and :class:`.server.EmulatorServer` look them up per request.
 
 Operations (every request is checked against the model: required members, enums, patterns ->
 InvalidParameterValueException / InvalidRequestException; a reused ``clientToken`` replays the first
@@ -33,16 +35,18 @@ DryRunOperationException after validation):
   and distribution configurations, ``sourcePipelineArn``/``Name`` when a pipeline built it, and the
   pipeline's ``imageTags`` plus the request's ``tags``. Build numbers count up per recipe version. An
   AMI name already used in a target Region fails the build (state FAILED, no AMIs), as on AWS.
-* GetImage (build version, version or wildcard ARN), ListImages (owner ``Self``; filters ``name``,
-  ``platform``, ``type``, ``version``, ``osVersion``; ``byName``), ListImageBuildVersions.
+* GetImage (build version, version or wildcard ARN), ListImages (owner ``Self``, other owners list
+  nothing; ``byName``), ListImageBuildVersions (newest first); both filter on ``name``, ``platform``,
+  ``type``, ``version``, ``osVersion``, ``buildType``, ``imageSource`` and page with maxResults/nextToken.
   Unknown ARNs give ResourceNotFoundException (404) with AWS's "required resource ... cannot be found".
 
 Not modelled: container recipes and images, image tests, scanning and workflows (recorded, never
-run), schedules (pipelines run only when started), ``targetAccountIds`` and launch templates in
-distributions, the ``EC2 Image Builder Image State Change`` EventBridge event, auto-versioning
-(wildcard ``semanticVersion`` on create; AWS now also gives a repeated component version the next
-build number), Delete*/Update*/Import* and the other list operations, shared resources of other
-accounts, ``osVersion`` of images, the exact text of messages AWS does not document.
+run), schedules (pipelines run only when started; a DISABLED pipeline still runs when started),
+``targetAccountIds`` and launch templates in distributions, the ``EC2 Image Builder Image State
+Change`` EventBridge event, auto-versioning (wildcard ``semanticVersion`` on create; AWS now also gives
+a repeated component version the next build number), Delete*/Update*/Import* and the other list
+operations, shared resources of other accounts, ``osVersion`` of images, the exact text of messages
+AWS does not document.
 """
 
 from __future__ import annotations

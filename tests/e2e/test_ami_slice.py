@@ -17,6 +17,7 @@ from provenance_guard_cli.sample_account import (
 )
 
 pytestmark = pytest.mark.e2e
+ALL_AMI_CONTROLS = {"PG.AMI.1", "PG.AMI.2", "PG.AMI.3", "PG.AMI.4", "PG.AMI.5", "PG.AMI.6"}
 
 
 def register(ec2: Any, name: str, **tags: str) -> str:
@@ -188,7 +189,7 @@ def test_throttled_security_hub_is_retried_and_nothing_is_lost(client, emulator,
     result = replayer.replay(ami_available(image), "throttled")
 
     assert [i.failed_records for i in result.invocations] == [0]
-    assert {f["Compliance"]["SecurityControlId"] for f in result.findings} == {"PG.AMI.1", "PG.AMI.3"}
+    assert {f["Compliance"]["SecurityControlId"] for f in result.findings} == ALL_AMI_CONTROLS
 
 
 def test_persistent_security_hub_failure_fails_the_record_for_sqs_to_retry(client, emulator, replayer, monkeypatch):

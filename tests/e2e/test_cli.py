@@ -10,6 +10,7 @@ from provenance_guard_cli.main import main
 from provenance_guard_cli.routes import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
+ALL_AMI_CONTROLS = {"PG.AMI.1", "PG.AMI.2", "PG.AMI.3", "PG.AMI.4", "PG.AMI.5", "PG.AMI.6"}
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "events"
 
 
@@ -59,7 +60,7 @@ def test_replay_prints_functions_and_findings_as_json(emulator, client, template
     [result] = json.loads(capsys.readouterr().out)
     assert code == 0
     assert [f["function"] for f in result["functions"]] == ["ami_events"]
-    assert {f["Compliance"]["SecurityControlId"] for f in result["findings"]} == {"PG.AMI.1", "PG.AMI.3"}
+    assert {f["Compliance"]["SecurityControlId"] for f in result["findings"]} == ALL_AMI_CONTROLS
 
 
 def test_replay_rejects_a_file_that_is_not_json(emulator, template_path, tmp_path, capsys):

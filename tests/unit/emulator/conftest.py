@@ -18,7 +18,13 @@ PRODUCT_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default
 
 @pytest.fixture(autouse=True)
 def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_SECURITYHUB", "AWS_PROFILE"):
+    for name in (
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_EC2",
+        "AWS_ENDPOINT_URL_SECURITYHUB",
+        "AWS_ENDPOINT_URL_IMAGEBUILDER",
+        "AWS_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -46,6 +52,11 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def ec2(aws: None, boto_session: boto3.Session) -> Any:
     return boto_session.client("ec2")
+
+
+@pytest.fixture
+def imagebuilder(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("imagebuilder")
 
 
 @pytest.fixture

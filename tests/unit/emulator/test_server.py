@@ -94,6 +94,51 @@ def test_securityhub_extensions_over_http(
     assert [finding["Id"] for finding in found["Findings"]] == ["pg-finding-1"]
 
 
+def test_imagebuilder_over_http(client: Callable[[str], Any], boto_session: Any, emulator: EmulatorServer) -> None:
+    imagebuilder = client("imagebuilder")
+    stig = "arn:aws:imagebuilder:us-east-1:aws:component/stig-build-linux-high/2025.1.0/1"
+    component_arn = imagebuilder.create_component(
+        name="pg-hello", semanticVersion="1.0.0", platform="Linux", data="phases:\n  - name: build\n"
+    )["componentBuildVersionArn"]
+    recipe_arn = imagebuilder.create_image_recipe(
+        name="pg-recipe",
+        semanticVersion="1.0.0",
+        parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
+        components=[{"componentArn": component_arn}, {"componentArn": stig}],
+    )["imageRecipeArn"]
+    infrastructure_arn = imagebuilder.create_infrastructure_configuration(
+        name="pg-infra", instanceProfileName="pg-builder"
+    )["infrastructureConfigurationArn"]
+    distribution_arn = imagebuilder.create_distribution_configuration(
+        name="pg-dist", distributions=[{"region": "us-east-1"}, {"region": "eu-west-1"}]
+    )["distributionConfigurationArn"]
+    pipeline_arn = imagebuilder.create_image_pipeline(
+        name="pg-pipeline",
+        imageRecipeArn=recipe_arn,
+        infrastructureConfigurationArn=infrastructure_arn,
+        distributionConfigurationArn=distribution_arn,
+    )["imagePipelineArn"]
+
+    image_arn = imagebuilder.start_image_pipeline_execution(imagePipelineArn=pipeline_arn)["imageBuildVersionArn"]
+    image = imagebuilder.get_image(imageBuildVersionArn=image_arn)["image"]
+
+    assert (image["state"]["status"], image["sourcePipelineArn"]) == ("AVAILABLE", pipeline_arn)
+    assert [c["componentArn"] for c in image["imageRecipe"]["components"]] == [component_arn, stig]
+    amis = {ami["region"]: ami["image"] for ami in image["outputResources"]["amis"]}
+    assert set(amis) == {"us-east-1", "eu-west-1"}
+    other_region = boto_session.client("ec2", endpoint_url=emulator.url, region_name="eu-west-1")
+    described = other_region.describe_images(ImageIds=[amis["eu-west-1"]])["Images"][0]
+    assert {tag["Key"]: tag["Value"] for tag in described["Tags"]}["Ec2ImageBuilderArn"] == image_arn
+    with pytest.raises(ClientError) as excinfo:
+        imagebuilder.get_image(imageBuildVersionArn=image_arn.replace("/1.0.0/1", "/9.0.0/1"))
+    assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    emulator.reset()
+
+    assert imagebuilder.list_images()["imageVersionList"] == []
+
+
 def test_reset_forgets_resources(emulator: EmulatorServer, client: Callable[[str], Any]) -> None:
     ec2 = client("ec2")
     ec2.register_image(Name="pg-server-image")
