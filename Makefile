@@ -11,12 +11,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py
 
-.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth lock clean
+.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth deploy lock clean
 
 help:
 	@echo "make demo   - run the local demo (emulated account, real handlers, real findings)"
 	@echo "make test   - lint, type-check and run every test tier"
 	@echo "make synth  - synthesize the CloudFormation template into cdk.out/ (cdk-nag + cfn-lint)"
+	@echo "make deploy - deploy to the account of your AWS credentials (pinned CDK CLI from package-lock.json)"
 	@echo "make format - format the code with ruff"
 
 $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/pyproject.toml
@@ -56,6 +57,13 @@ synth: install
 	$(BIN)/python app.py
 	$(BIN)/cfn-lint
 
+node_modules/.installed: package-lock.json $(VENV)/.installed
+	$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+deploy: install node_modules/.installed
+	npx cdk deploy
+
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
 lock: install
 	$(BIN)/python -m pip install --quiet uv==0.13.9
@@ -64,4 +72,4 @@ lock: install
 		--python-platform aarch64-manylinux_2_28 requirements/layer.in -o requirements/layer.txt
 
 clean:
-	rm -rf cdk.out build .mypy_cache .ruff_cache
+	rm -rf cdk.out build node_modules .mypy_cache .ruff_cache
