@@ -1,0 +1,25 @@
+"""Shared by every test tier: fake AWS credentials, no real endpoint, quiet Powertools."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test may reach a real AWS account: fake credentials, no profile, no endpoint override."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ProvenanceGuard")
+    monkeypatch.setenv("POWERTOOLS_DEV", "false")
+    yield
+    from provenance_guard.service import default_service
+
+    default_service.cache_clear()
