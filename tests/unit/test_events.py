@@ -80,11 +80,6 @@ def test_partition_comes_from_the_resource_arn() -> None:
     assert work.resource.arn == f"arn:aws-cn:ec2:cn-north-1::image/{AMI}"
 
 
-@pytest.mark.xfail(
-    reason="BUG: events without resource ARNs (every CloudTrail event, `resources: []`) get partition "
-    "'aws' whatever the region, so GovCloud / China findings carry wrong ARNs and ProductArn",
-    strict=True,
-)
 def test_partition_of_a_cloudtrail_event_follows_its_region() -> None:
     event = load_event("cloudtrail-ec2-modifyimageattribute-public.json")
     event["region"] = event["detail"]["awsRegion"] = "us-gov-west-1"
@@ -187,11 +182,6 @@ def test_unusable_events_raise_event_error_saying_why(event: Any, message: str) 
     assert str(raised.value) == message
 
 
-@pytest.mark.xfail(
-    reason="BUG: events.py assumes mappings inside detail/resources: a JSON array where an object is "
-    "expected raises AttributeError/KeyError, not EventError, and runtime.py then fails the whole batch",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "event",
     [

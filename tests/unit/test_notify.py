@@ -42,6 +42,18 @@ def make_finding(
 
 
 @pytest.mark.parametrize(
+    ("previous_exempted", "status", "expected"),
+    [
+        (True, "FAILED", Transition.NEW_FAILURE),  # the exemption expired: the failure counts again
+        (True, "PASSED", None),  # nobody was told about the exempted failure
+    ],
+)
+def test_transitions_after_an_exempted_failure(previous_exempted: bool, status: str, expected: Any) -> None:
+    finding = make_finding(status)
+    assert transition("FAILED", "ACTIVE", finding, previous_exempted=previous_exempted) is expected
+
+
+@pytest.mark.parametrize(
     ("previous_status", "previous_state", "status", "exempted", "expected"),
     [
         (None, None, "FAILED", False, Transition.NEW_FAILURE),

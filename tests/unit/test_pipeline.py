@@ -305,12 +305,6 @@ def test_an_exempted_failure_is_imported_as_informational_and_not_notified(
     assert notifications.messages() == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: when an exemption expires the FAILED result 'counts again' (CONTROLS.md §4) and is "
-    "re-imported at full severity, but no notification is sent: transition() only sees the previous "
-    "status FAILED/ACTIVE, not that the previous finding was exempted",
-    strict=True,
-)
 def test_an_expired_exemption_notifies_the_failure(
     make_service: Callable[..., Service],
     make_ami: Callable[..., str],
@@ -357,12 +351,6 @@ def test_without_a_topic_nothing_is_notified_but_findings_are_imported(
     assert notifications.messages() == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: findings are imported with the service's one Security Hub client (the function's default "
-    "Region) whatever the resource's Region, while CONTROLS.md §3 imports into the resource's Region: "
-    "events routed from another Region, or a sweep of another Region, are refused or land in the wrong hub",
-    strict=True,
-)
 def test_findings_are_imported_into_the_resources_region(service: Service, securityhub: Any) -> None:
     region = "eu-west-1"
     image = boto3.client("ec2", region_name=region).register_image(Name="eu-golden")["ImageId"]

@@ -328,10 +328,6 @@ def test_the_repository_policy_is_valid() -> None:
 # --- bugs ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: `version: true` / `version: 1.0` pass the Literal[1] check because True == 1 == 1.0",
-    strict=True,
-)
 @pytest.mark.parametrize("version", [True, 1.0])
 def test_version_must_be_the_integer_1(version: object) -> None:
     with pytest.raises(PolicyError) as raised:
@@ -339,12 +335,6 @@ def test_version_must_be_the_integer_1(version: object) -> None:
     assert raised.value.path == "version"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a YAML timestamp (`expires: 2030-01-01T00:00:00Z`) is kept as a datetime: exemption "
-    "matching then raises TypeError (datetime < date) and to_document() writes a value from_document "
-    "rejects, so the SSM copy of a policy that passed synth fails at run time",
-    strict=True,
-)
 def test_expires_given_as_a_yaml_timestamp_is_a_date_or_an_error() -> None:
     document = yaml.safe_load("exemptions:\n  - {reason: r, expires: 2030-01-01T00:00:00Z, resources: ['*']}\n")
     assert isinstance(document["exemptions"][0]["expires"], datetime)  # what PyYAML produces
@@ -360,21 +350,12 @@ def test_expires_given_as_a_yaml_timestamp_is_a_date_or_an_error() -> None:
     assert Policy.from_document(json.loads(json.dumps(to_document(policy)))) == policy
 
 
-@pytest.mark.xfail(
-    reason="BUG: lambda.runtime_deprecation_warning_days accepts a negative number of days",
-    strict=True,
-)
 def test_negative_runtime_deprecation_warning_days_is_an_error() -> None:
     with pytest.raises(PolicyError) as raised:
         Policy.from_document({"lambda": {"runtime_deprecation_warning_days": -1}})
     assert raised.value.path == "lambda.runtime_deprecation_warning_days"
 
 
-@pytest.mark.xfail(
-    reason="BUG: lambda.trusted_layer_accounts is not validated like ami.trusted_owners "
-    "(any string is accepted as an account)",
-    strict=True,
-)
 def test_trusted_layer_accounts_must_be_account_ids_or_self() -> None:
     with pytest.raises(PolicyError) as raised:
         Policy.from_document({"lambda": {"trusted_layer_accounts": ["self", "acme-prod"]}})

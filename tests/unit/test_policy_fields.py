@@ -71,23 +71,14 @@ class WithOptional:
     limit: int | None = None
 
 
-OPTIONAL_BUG = pytest.mark.xfail(
-    reason="BUG: `X | None` fields are not supported: _convert(NoneType, ...) raises TypeError, which "
-    "escapes the Union loop (it only catches PolicyError), so `limit: null` or a wrong value crashes",
-    strict=True,
-)
-
-
 def test_optional_field_accepts_its_type() -> None:
     assert build(WithOptional, {"limit": 5}, "").limit == 5
 
 
-@OPTIONAL_BUG
 def test_optional_field_accepts_null() -> None:
     assert build(WithOptional, {"limit": None}, "").limit is None
 
 
-@OPTIONAL_BUG
 def test_optional_field_reports_a_wrong_value_as_a_policy_error() -> None:
     with pytest.raises(PolicyError) as raised:
         build(WithOptional, {"limit": "five"}, "section")

@@ -55,7 +55,7 @@ def fake_time() -> FakeMonotonic:
 @pytest.fixture
 def publisher(securityhub: Any, fake_time: FakeMonotonic) -> SecurityHubPublisher:
     limiter = RateLimiter(5.0, clock=fake_time, sleep=fake_time.sleep)
-    return SecurityHubPublisher(securityhub, limiter, sleep=fake_time.sleep)
+    return SecurityHubPublisher(lambda region: securityhub, limiter, sleep=fake_time.sleep)
 
 
 def stored_ids(securityhub: Any) -> set[str]:
@@ -132,7 +132,7 @@ def test_a_retryable_failed_finding_is_retried_then_imported(
 ) -> None:
     backoffs: list[float] = []
     limiter = RateLimiter(5.0, clock=fake_time, sleep=fake_time.sleep)
-    publisher = SecurityHubPublisher(securityhub, limiter, sleep=backoffs.append)
+    publisher = SecurityHubPublisher(lambda region: securityhub, limiter, sleep=backoffs.append)
     log = CallLog(securityhub)
     flaky, steady = make_finding(1), make_finding(2)
     failed_findings(flaky["Id"], code, 2)
@@ -222,7 +222,7 @@ def test_rate_limiter_reserves_slots_for_concurrent_callers() -> None:
 
 def test_publisher_calls_are_rate_limited(securityhub: Any, fake_time: FakeMonotonic) -> None:
     limiter = RateLimiter(4.0, clock=fake_time, sleep=fake_time.sleep)
-    publisher = SecurityHubPublisher(securityhub, limiter, sleep=fake_time.sleep)
+    publisher = SecurityHubPublisher(lambda region: securityhub, limiter, sleep=fake_time.sleep)
     result = publisher.publish([make_finding(i) for i in range(301)])
     assert result.calls == 4
     assert fake_time.sleeps == pytest.approx([0.25, 0.25, 0.25])

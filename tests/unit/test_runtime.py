@@ -98,15 +98,6 @@ def test_the_sweep_entry_point_evaluates_the_inventory(
     assert sorted(b["resource"] for b in notifications.bodies()) == sorted(ami_ref(i).arn for i in images)
 
 
-UNEXPECTED_ERROR_BUG = pytest.mark.xfail(
-    reason="BUG: runtime._process catches only JSONDecodeError/EventError while parsing and inventorying: "
-    "any other exception (a wrongly shaped event, an AWS error in the sweep's inventory) escapes "
-    "handle_sqs_batch, so the whole batch fails and healthy records are retried and sent to the DLQ",
-    strict=True,
-)
-
-
-@UNEXPECTED_ERROR_BUG
 def test_an_event_of_the_wrong_shape_fails_only_its_own_record(service: Service, make_ami: Callable[..., str]) -> None:
     poison = load_event("cloudtrail-ec2-runinstances.json")
     poison["detail"]["responseElements"]["instancesSet"] = [{"instanceId": "i-1234567890abcdef0"}]
@@ -118,7 +109,6 @@ def test_an_event_of_the_wrong_shape_fails_only_its_own_record(service: Service,
     assert response["batchItemFailures"] in ([], [{"itemIdentifier": "poison"}])
 
 
-@UNEXPECTED_ERROR_BUG
 def test_an_aws_error_in_the_sweep_inventory_fails_only_its_own_record(
     service: Service, make_ami: Callable[..., str], emulator_faults: Callable[..., None]
 ) -> None:

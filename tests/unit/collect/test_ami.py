@@ -112,12 +112,15 @@ def test_an_ami_that_never_existed_is_gone(collector: AmiCollector, image_id: st
     assert collector.collect(ami_ref(image_id)) is None
 
 
-def test_a_disabled_ami_is_still_read(collector: AmiCollector, make_ami: Any, ec2: Any) -> None:
+def test_a_disabled_ami_is_read_but_not_judged(collector: AmiCollector, make_ami: Any, ec2: Any) -> None:
+    """A disabled AMI cannot be launched: its own findings are archived (collect -> None), while an
+    instance launched from it still sees it (read), so PG.EC2.1 can say it is disabled."""
     image_id = make_ami()
     ec2.disable_image(ImageId=image_id)
-    snapshot = collector.collect(ami_ref(image_id))
+    snapshot = collector.read(ami_ref(image_id))
     assert snapshot is not None
     assert snapshot.state == "disabled"
+    assert collector.collect(ami_ref(image_id)) is None
 
 
 def test_calls_only_operations_the_ami_controls_declare(

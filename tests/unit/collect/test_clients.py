@@ -29,20 +29,11 @@ def test_clients_retry_in_standard_mode_with_timeouts() -> None:
     assert config.read_timeout == READ_TIMEOUT_SECONDS
 
 
-ATTEMPTS_BUG = pytest.mark.xfail(
-    reason="BUG: clients.py passes MAX_ATTEMPTS as botocore's `max_attempts`, which counts retries "
-    "(not the first call, unlike the module says): 8 becomes 9 attempts; use `total_max_attempts`",
-    strict=True,
-)
-
-
-@ATTEMPTS_BUG
 def test_max_attempts_counts_the_first_call() -> None:
     config = ClientFactory().client("securityhub", "us-east-1").meta.config
     assert config.retries["total_max_attempts"] == MAX_ATTEMPTS
 
 
-@ATTEMPTS_BUG
 def test_max_attempts_is_configurable() -> None:
     config = ClientFactory(max_attempts=2).client("ec2", "us-east-1").meta.config
     assert config.retries["total_max_attempts"] == 2

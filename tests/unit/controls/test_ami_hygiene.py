@@ -121,7 +121,16 @@ def test_ami4_is_off_when_the_policy_does_not_require_encryption():
 def test_ami5_passes_for_a_young_ami_with_a_future_deprecation_time():
     verdict = judged("PG.AMI.5")
     assert verdict.status is Status.PASSED
-    assert verdict.evidence["AgeDays"] == "5"
+    assert verdict.evidence["CreationDate"] == (T0 - timedelta(days=5)).isoformat()
+
+
+def test_ami5_finding_does_not_change_from_one_day_to_the_next():
+    """A day-count in the evidence would make every sweep re-import every AMI finding."""
+    today = judged("PG.AMI.5")
+    tomorrow = registry.get("PG.AMI.5").evaluate(
+        ami_snapshot(), Policy(), EvaluationContext(ACCOUNT, REGION, "aws", T0 + timedelta(days=1))
+    )
+    assert tomorrow == today
 
 
 @pytest.mark.parametrize(

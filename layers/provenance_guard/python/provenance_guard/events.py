@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
 
 
 class Action(StrEnum):
@@ -80,8 +80,9 @@ def _envelope(event: Mapping[str, Any]) -> Envelope:
     if not account.isdigit() or len(account) != 12:
         raise EventError(f"the event's account {account!r} is not a 12-digit account id")
     resources = event.get("resources") or []
-    partition = str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
-    return Envelope(source, detail_type, account, region, partition, tuple(str(r) for r in resources))
+    if not isinstance(resources, list):
+        raise EventError(f"the event's resources is a {type(resources).__name__}, not a list")
+    return Envelope(source, detail_type, account, region, partition_for_region(region), tuple(map(str, resources)))
 
 
 def _required(detail: Mapping[str, Any], *path: str) -> str:
@@ -131,10 +132,22 @@ def _instance_state_change(detail: Mapping[str, Any], envelope: Envelope) -> lis
 
 
 def _run_instances_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
-    items = ((detail.get("responseElements") or {}).get("instancesSet") or {}).get("items")
+    items = _nested(detail, "responseElements", "instancesSet", "items")
     if not isinstance(items, list) or not items:
         raise EventError("detail.responseElements.instancesSet.items is missing or empty")
     return [Work(Action.EVALUATE, envelope.ref(ResourceKind.INSTANCE, _required(item, "instanceId"))) for item in items]
+
+
+def _nested(detail: Mapping[str, Any], *path: str) -> Any:
+    """The value at `path`, or None if absent; EventError if something on the way is not an object."""
+    value: Any = detail
+    for depth, key in enumerate(path):
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise EventError(f"detail.{'.'.join(path[:depth])} is a {type(value).__name__}, not an object")
+        value = value.get(key)
+    return value
 
 
 _PARSERS: dict[tuple[str, str], Parser] = {

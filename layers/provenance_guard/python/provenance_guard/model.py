@@ -63,6 +63,21 @@ _ASFF_TYPES = {
 }
 
 
+_PARTITION_PREFIXES = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+)
+
+
+def partition_for_region(region: str) -> str:
+    """The AWS partition a Region belongs to (`cn-north-1` -> `aws-cn`)."""
+    return next((partition for prefix, partition in _PARTITION_PREFIXES if region.startswith(prefix)), "aws")
+
+
 @dataclass(frozen=True)
 class ResourceRef:
     """One resource in one account and region.

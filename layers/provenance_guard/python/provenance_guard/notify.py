@@ -13,7 +13,8 @@ from provenance_guard.findings import is_exempted, severity_of, status_of
 from provenance_guard.model import Severity, Status
 
 SNS_BATCH_LIMIT = 10
-MAX_SUBJECT = 100
+MAX_SUBJECT = 99
+"""SNS: "must be less than 100 characters"."""
 
 
 class Transition(StrEnum):
@@ -32,14 +33,24 @@ class NotificationError(RuntimeError):
 
 
 def transition(
-    previous_status: str | None, previous_record_state: str | None, finding: Mapping[str, Any]
+    previous_status: str | None,
+    previous_record_state: str | None,
+    finding: Mapping[str, Any],
+    *,
+    previous_exempted: bool = False,
 ) -> Transition | None:
-    """The transition a freshly evaluated finding makes, if it is one worth telling people about."""
+    """The transition a freshly evaluated finding makes, if it is one worth telling people about.
+
+    An exempted failure is not an open one: when its exemption expires, the failure is new news, and
+    when it starts passing, nobody was waiting for a resolution.
+    """
     status = status_of(finding)
-    was_active_failure = previous_status == Status.FAILED.value and previous_record_state == "ACTIVE"
-    if status is Status.FAILED and not was_active_failure and not is_exempted(finding):
+    was_open_failure = (
+        previous_status == Status.FAILED.value and previous_record_state == "ACTIVE" and not previous_exempted
+    )
+    if status is Status.FAILED and not was_open_failure and not is_exempted(finding):
         return Transition.NEW_FAILURE
-    if status is Status.PASSED and was_active_failure:
+    if status is Status.PASSED and was_open_failure:
         return Transition.RESOLVED
     return None
 

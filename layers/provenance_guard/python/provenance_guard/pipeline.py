@@ -15,7 +15,14 @@ from provenance_guard.collect.base import Collector, Snapshot
 from provenance_guard.controls.registry import ControlRegistry, EvaluationContext
 from provenance_guard.events import Action, Work
 from provenance_guard.exemptions import find_exemption
-from provenance_guard.findings import build_finding, fingerprint, format_time, with_record_state
+from provenance_guard.findings import (
+    build_finding,
+    finding_id,
+    fingerprint,
+    format_time,
+    is_exempted,
+    with_record_state,
+)
 from provenance_guard.model import ResourceKind, ResourceRef, Verdict
 from provenance_guard.notify import Notification, Notifier, transition
 from provenance_guard.policy import Policy
@@ -177,11 +184,12 @@ class Pipeline:
         return candidates
 
     def _archivals(self, refs: list[ResourceRef], now: datetime, report: RunReport) -> list[_Candidate]:
+        # Finding ids are deterministic, so a consistent read of the base table finds every finding of
+        # the resource, even one imported a moment ago (the ByResource index is eventually consistent).
+        ids = [finding_id(ref, control.id) for ref in refs for control in self._registry.for_kind(ref.kind)]
         candidates = []
-        for ref in refs:
-            for record in self._state.for_resource(ref.arn):
-                if record.record_state == "ARCHIVED":
-                    continue
+        for record in self._state.get_many(ids).values():
+            if record.record_state != "ARCHIVED":
                 updated = next_updated_at(record.updated_at, now)
                 candidates.append(_Candidate(with_record_state(record.finding, "ARCHIVED", updated), record))
                 report.archived.append(record.finding_id)
@@ -210,7 +218,12 @@ def _notification(candidate: _Candidate) -> Notification | None:
     finding, previous = candidate.finding, candidate.previous
     if finding["RecordState"] != "ACTIVE":
         return None
-    change = transition(previous.status if previous else None, previous.record_state if previous else None, finding)
+    change = transition(
+        previous.status if previous else None,
+        previous.record_state if previous else None,
+        finding,
+        previous_exempted=previous is not None and is_exempted(previous.finding),
+    )
     return Notification(change, finding) if change else None
 
 

@@ -96,6 +96,15 @@ class LambdaPolicy:
     require_signed_layers: bool = False
     runtime_deprecation_warning_days: int = 60
 
+    def __post_init__(self) -> None:
+        for i, account in enumerate(self.trusted_layer_accounts):
+            if account != "self" and not ACCOUNT_ID.match(account):
+                raise PolicyError(
+                    f"lambda.trusted_layer_accounts[{i}]", f"{account!r} is neither a 12-digit account id nor 'self'"
+                )
+        if self.runtime_deprecation_warning_days < 0:
+            raise PolicyError("lambda.runtime_deprecation_warning_days", "must be 0 or more days")
+
 
 @dataclass(frozen=True)
 class Exemption:

@@ -9,7 +9,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar, Union
 
@@ -55,11 +55,15 @@ def _convert(hint: Any, value: object, path: str) -> Any:  # noqa: C901 - one br
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return build(hint, value, path)
     if origin is typing.Literal:
-        if value not in args:
+        if not any(value == arg and type(value) is type(arg) for arg in args):
             raise PolicyError(path, f"must be one of {', '.join(repr(a) for a in args)}, got {value!r}")
         return value
     if origin in (Union, types.UnionType):
         for option in args:
+            if option is type(None):
+                if value is None:
+                    return None
+                continue
             try:
                 return _convert(option, value, path)
             except PolicyError:
@@ -83,6 +87,8 @@ def _convert(hint: Any, value: object, path: str) -> Any:  # noqa: C901 - one br
             allowed = ", ".join(str(m.value) for m in hint)
             raise PolicyError(path, f"must be one of {allowed}, got {value!r}") from None
     if hint is date:
+        if isinstance(value, datetime):  # YAML reads 2030-01-01T00:00:00Z as a timestamp
+            return value.date()
         if isinstance(value, date):
             return value
         try:

@@ -20,7 +20,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 MAX_FINDINGS_PER_CALL = 100
-MAX_BYTES_PER_CALL = 6 * 1024 * 1024
+MAX_BYTES_PER_CALL = 6 * 1024 * 1024 - 64 * 1024
+"""6 MB, less room for the request's own JSON around the findings."""
 MAX_BYTES_PER_FINDING = 240 * 1024
 DEFAULT_REQUESTS_PER_SECOND = 5.0
 MAX_FAILED_FINDING_ROUNDS = 4
@@ -74,18 +75,28 @@ class RateLimiter:
 
 
 class SecurityHubPublisher:
+    """Imports each finding into its own Region's Security Hub (`securityhub_in(region)` gives the client)."""
+
     def __init__(
         self,
-        securityhub: Any,
+        securityhub_in: Callable[[str], Any],
         rate_limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._client = securityhub
+        self._securityhub_in = securityhub_in
         self._limiter = rate_limiter or RateLimiter(DEFAULT_REQUESTS_PER_SECOND)
         self._sleep = sleep
 
     def publish(self, findings: Sequence[Mapping[str, Any]]) -> PublishResult:
         result = PublishResult()
+        by_region: dict[str, list[Mapping[str, Any]]] = {}
+        for finding in findings:
+            by_region.setdefault(finding["Region"], []).append(finding)
+        for region, regional in sorted(by_region.items()):
+            self._publish_in(self._securityhub_in(region), regional, result)
+        return result
+
+    def _publish_in(self, client: Any, findings: Sequence[Mapping[str, Any]], result: PublishResult) -> None:
         pending: list[Mapping[str, Any]] = []
         for finding in findings:
             size = _size(finding)
@@ -98,15 +109,16 @@ class SecurityHubPublisher:
         for round_number in range(MAX_FAILED_FINDING_ROUNDS):
             retry: list[Mapping[str, Any]] = []
             for batch in batches(pending):
-                self._import(batch, result, retry, last_round=round_number == MAX_FAILED_FINDING_ROUNDS - 1)
+                last_round = round_number == MAX_FAILED_FINDING_ROUNDS - 1
+                self._import(client, batch, result, retry, last_round=last_round)
             if not retry:
                 break
             self._sleep(_backoff(round_number))
             pending = retry
-        return result
 
     def _import(
         self,
+        client: Any,
         batch: list[Mapping[str, Any]],
         result: PublishResult,
         retry: list[Mapping[str, Any]],
@@ -114,7 +126,7 @@ class SecurityHubPublisher:
         last_round: bool,
     ) -> None:
         self._limiter.acquire()
-        response = self._client.batch_import_findings(Findings=batch)
+        response = client.batch_import_findings(Findings=batch)
         result.calls += 1
         failed = {f["Id"]: f for f in response.get("FailedFindings", [])}
         for finding in batch:

@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provenance_guard.events import EventError, parse_event
+from provenance_guard.events import EventError, Work, parse_event
 from provenance_guard.pipeline import RunReport
 from provenance_guard.service import Service, default_service
 from provenance_guard.sweep import inventory, sweep_scope
@@ -63,14 +63,10 @@ def handle_sqs_batch(event: Mapping[str, Any], service: Service, *, sweep: bool 
 
 
 def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
-    """True when the record is done with (processed, or knowingly skipped)."""
+    """True when the record is done with (processed, or knowingly skipped); False to have SQS retry it."""
     body = record.get("body", "")
     try:
-        event = json.loads(body)
-        if sweep:
-            work = list(inventory(service.clients, *sweep_scope(event)))
-        else:
-            work = parse_event(event)
+        report = service.pipeline.run(_work(body, service, sweep))
     except (json.JSONDecodeError, EventError) as error:
         logger.warning(
             "event rejected",
@@ -78,14 +74,19 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
         )
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         return True
-    try:
-        report = service.pipeline.run(work)
     except Exception:
         logger.exception("processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")})
         metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
         return False
     _record_metrics(report)
     return True
+
+
+def _work(body: str, service: Service, sweep: bool) -> list[Work]:
+    event = json.loads(body)
+    if sweep:
+        return list(inventory(service.clients, *sweep_scope(event)))
+    return parse_event(event)
 
 
 def _record_metrics(report: RunReport) -> None:

@@ -56,7 +56,7 @@ def build_service(
     publisher = None
     if not read_only:
         limiter = RateLimiter(settings.securityhub_requests_per_second)
-        publisher = SecurityHubPublisher(clients.client("securityhub"), limiter)
+        publisher = SecurityHubPublisher(partial(clients.client, "securityhub"), limiter)
     notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
     pipeline = Pipeline(
         registry=registry,

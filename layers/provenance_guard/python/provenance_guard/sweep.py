@@ -11,7 +11,7 @@ from typing import Any
 
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.events import Action, EventError, Work
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
 
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
 INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
@@ -27,9 +27,7 @@ def sweep_scope(event: object) -> tuple[str, str, str]:
     account, region = str(event.get("account", "")), str(event.get("region", ""))
     if not (account.isdigit() and len(account) == 12 and region):
         raise EventError("a sweep event needs a 12-digit account and a region")
-    resources = event.get("resources") or []
-    partition = str(resources[0]).split(":")[1] if resources and str(resources[0]).startswith("arn:") else "aws"
-    return account, region, partition
+    return account, region, partition_for_region(region)
 
 
 def inventory(clients: ClientFactory, account: str, region: str, partition: str) -> Iterator[Work]:

@@ -78,7 +78,13 @@ class AmiCollector:
         self._image_builder = ImageBuilderReader(clients)
 
     def collect(self, ref: ResourceRef) -> AmiSnapshot | None:
-        """The AMI's snapshot, or None when it no longer exists (deregistered or never existed)."""
+        """The AMI's snapshot for judging the AMI itself, or None when it can no longer be launched
+        (deregistered, disabled, never existed): its findings are then archived (CONTROLS.md §2)."""
+        snapshot = self.read(ref)
+        return None if snapshot is None or snapshot.state == "disabled" else snapshot
+
+    def read(self, ref: ResourceRef) -> AmiSnapshot | None:
+        """The AMI's snapshot in any state (an instance's AMI may be disabled), or None when it is gone."""
         from botocore.exceptions import ClientError
 
         ec2 = self._clients.client("ec2", ref.region)

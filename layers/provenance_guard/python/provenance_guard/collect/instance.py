@@ -75,5 +75,5 @@ class InstanceCollector:
             instance_type=instance.get("InstanceType", "?"),
             launch_time=launch_time if isinstance(launch_time, datetime) else None,
             tags={t["Key"]: t["Value"] for t in instance.get("Tags", [])},
-            ami=self._amis.collect(ami_ref) if image_id else None,
+            ami=self._amis.read(ami_ref) if image_id else None,
         )

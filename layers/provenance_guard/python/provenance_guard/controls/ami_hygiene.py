@@ -117,9 +117,10 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
     """The AMI is younger than ami.max_age_days, has a deprecation time when
     ami.require_deprecation_time, is not past it, and is not disabled."""
     age_days = _days_between(ami.creation_date, ctx.now)
+    # Evidence and reasons name dates, not a day count, so the finding stays unchanged (and is not
+    # re-imported) from one day to the next until its status changes.
     evidence = {
         "CreationDate": ami.creation_date.isoformat() if ami.creation_date else "-",
-        "AgeDays": str(age_days) if age_days is not None else "-",
         "MaxAgeDays": str(policy.ami.max_age_days),
         "DeprecationTime": ami.deprecation_time.isoformat() if ami.deprecation_time else "-",
         "State": ami.state,
@@ -127,10 +128,13 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
     reasons = []
     if ami.state == "disabled":
         reasons.append(Reason("DISABLED", "the AMI is disabled"))
-    if age_days is None:
+    if age_days is None or ami.creation_date is None:
         reasons.append(Reason("UNKNOWN_AGE", "EC2 reports no creation date"))
     elif age_days >= policy.ami.max_age_days:
-        reasons.append(Reason("TOO_OLD", f"{age_days} days old; ami.max_age_days is {policy.ami.max_age_days}"))
+        created = ami.creation_date.date().isoformat()
+        reasons.append(
+            Reason("TOO_OLD", f"created {created}, more than ami.max_age_days ({policy.ami.max_age_days}) ago")
+        )
     if ami.deprecation_time is None:
         if policy.ami.require_deprecation_time:
             reasons.append(Reason("NO_DEPRECATION_TIME", "no deprecation time is set"))
@@ -138,7 +142,7 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
         reasons.append(Reason("DEPRECATED", f"deprecated since {ami.deprecation_time.isoformat()}"))
     if reasons:
         return Verdict.failed("PG.AMI.5", tuple(reasons), evidence)
-    return Verdict.passed("PG.AMI.5", f"{age_days} days old, within {policy.ami.max_age_days}", evidence)
+    return Verdict.passed("PG.AMI.5", f"younger than {policy.ami.max_age_days} days, not deprecated", evidence)
 
 
 @registry.register(

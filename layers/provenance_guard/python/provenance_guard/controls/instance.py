@@ -41,7 +41,9 @@ def launched_from_hardened_ami(instance: InstanceSnapshot, policy: Policy, ctx: 
     }
     ami = instance.ami
     if ami is None:
-        reason = Reason("AMI_NOT_FOUND", f"AMI {instance.image_id} no longer exists: the provenance is unknown")
+        reason = Reason(
+            "AMI_NOT_FOUND", f"AMI {instance.image_id} no longer exists (or is not visible): the provenance is unknown"
+        )
         return Verdict.failed("PG.EC2.1", (reason,), evidence)
     evidence["AmiOwner"] = ami.owner_id
     reasons: list[Reason] = []
