@@ -1,10 +1,18 @@
-"""Shared by every test tier: fake AWS credentials, no real endpoint, quiet Powertools."""
+"""Shared by every test tier: the project's emulator, fake AWS credentials, no real endpoint, quiet Powertools."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_emulator() -> None:
+    """moto with the project's extensions (AWS behaviour moto lacks), in every tier and every order."""
+    from provenance_guard_cli.emulator import install
+
+    install()
 
 
 @pytest.fixture(autouse=True)
