@@ -35,6 +35,8 @@ class FunctionSpec:
     timeout_seconds: int = 60
     memory_mb: int = 512
     handler: str = "handler.lambda_handler"
+    fans_out: bool = False
+    """Sends work to its own queue (the sweep's pages)."""
 
 
 def cloudtrail(service: str, event_names: list[Any]) -> dict[str, Any]:
@@ -209,6 +211,7 @@ SWEEP = FunctionSpec(
     extra_permissions=INVENTORY_PERMISSIONS,
     timeout_seconds=900,
     memory_mb=1024,
+    fans_out=True,
 )
 
 FUNCTIONS = (AMI_EVENTS, INSTANCE_EVENTS, IMAGE_PUSH, SCAN_RESULTS, LAMBDA_CHANGES, SWEEP)

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from provenance_guard.settings import ENV_SWEEP_QUEUE_URL
 from stacks.config import PROJECT_ROOT
 from stacks.triggers import FunctionSpec
 
@@ -93,6 +94,9 @@ class EventPipeline(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
         )
+        if spec.fans_out:
+            self.function.add_environment(ENV_SWEEP_QUEUE_URL, self.queue.queue_url)
+            self.queue.grant_send_messages(self.role)
         self.function.add_event_source(
             event_sources.SqsEventSource(
                 self.queue,

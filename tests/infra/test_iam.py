@@ -31,6 +31,8 @@ from tests.infra.support import (
 
 pytestmark = pytest.mark.infra
 
+SQS_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+"""The sweep sends its pages to its own queue (FunctionSpec.fans_out)."""
 SQS_CONSUME = {
     "sqs:ReceiveMessage",
     "sqs:ChangeMessageVisibility",
@@ -90,6 +92,8 @@ def classify(statement: Mapping[str, Any], wiring: Mapping[str, str]) -> str:
     acts, resource = actions(statement), statement["Resource"]
     if acts <= SQS_CONSUME and resource == get_att(wiring["queue"]):
         return "sqs-consume"
+    if acts <= SQS_SEND and resource == get_att(wiring["queue"]):
+        return "sqs-send-own-queue"
     if acts <= KMS_USE and resource == get_att(wiring["key"]):
         return "kms"
     if acts <= DYNAMODB_DATA and referenced_ids(resource) == {wiring["table"]}:
@@ -178,3 +182,12 @@ def test_each_function_has_its_own_role_with_no_managed_policies(model):
         attached = policy["Properties"].get("Roles", [])
         assert len(attached) == 1, policy_id
         assert referenced_ids(attached) <= set(roles), policy_id
+
+
+@by_name
+def test_only_a_fanning_out_function_may_send_to_its_own_queue(model, spec: FunctionSpec):
+    wiring = wiring_of(model, spec)
+    sends = [s for s in statements_of(model, spec) if classify(s, wiring) == "sqs-send-own-queue"]
+    assert bool(sends) is spec.fans_out
+    variables = model.environment(model.function_id(spec.name))
+    assert ("PROVENANCE_GUARD_SWEEP_QUEUE_URL" in variables) is spec.fans_out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,15 @@ from provenance_guard.findings import finding_id
 from provenance_guard.model import ResourceKind
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
-from provenance_guard.sweep import INVENTORY_PERMISSIONS, inventory, sweep_scope
+from provenance_guard.sweep import (
+    INVENTORY_PERMISSIONS,
+    PAGE_SIZE,
+    SweepScope,
+    page,
+    page_work,
+    plan_pages,
+    sweep_scope,
+)
 from tests.unit.support import ACCOUNT, REGION, SCHEDULED_EVENT, ami_event, ami_ref, sqs_record
 
 ON_DEMAND = {
@@ -83,6 +92,12 @@ def clients(aws: None) -> ClientFactory:
     return ClientFactory()
 
 
+def inventory(clients: ClientFactory, account: str, region: str, partition: str) -> list[Work]:
+    """The evaluation work of every page a sweep plans (no state store: no reconciliation)."""
+    pages = plan_pages(clients, None, SweepScope(account, region, partition))
+    return [work for message in pages for work in page_work(message)]
+
+
 def test_inventory_lists_only_owned_available_amis(
     clients: ClientFactory, make_ami: Callable[..., str], ec2: Any
 ) -> None:
@@ -127,12 +142,6 @@ def test_a_sweep_evaluates_every_owned_ami(service: Service, make_ami: Callable[
     }
 
 
-@pytest.mark.xfail(
-    reason="BUG (known gap, README: 'reconciliation' is issue 7): the sweep must archive findings of "
-    "vanished resources (CONTROLS.md §2) but it only evaluates what the inventory lists, so an AMI whose "
-    "`deregistered` event was lost keeps ACTIVE findings forever",
-    strict=True,
-)
 def test_a_sweep_archives_findings_of_amis_that_vanished(
     service: Service, make_ami: Callable[..., str], ec2: Any, securityhub: Any
 ) -> None:
@@ -148,3 +157,76 @@ def test_a_sweep_archives_findings_of_amis_that_vanished(
         for f in page["Findings"]
     }
     assert {states[finding_id(ami_ref(image), c)] for c in ("PG.AMI.1", "PG.AMI.3")} == {"ARCHIVED"}
+
+
+def test_a_sweep_does_not_archive_resources_it_did_not_inventory(
+    service: Service, securityhub: Any, make_ami: Callable[..., str]
+) -> None:
+    """Reconciliation only covers kinds the sweep inventories: an ACTIVE finding of another kind (here
+    a Lambda function, which the sweep does not list yet) is not archived for being 'missing'."""
+    image = make_ami()
+    service.pipeline.run([Work(Action.EVALUATE, ami_ref(image))])
+    assert service.state is not None
+    [record] = list(service.state.get_many([finding_id(ami_ref(image), "PG.AMI.1")]).values())
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments"
+    foreign = {
+        **record.finding,
+        "Id": "provenance-guard/PG.LAMBDA.1/x",
+        "Resources": [{"Type": "AwsLambdaFunction", "Id": function_arn}],
+    }
+    service.state.save(foreign, "fingerprint")
+    make_ami("another")  # so the AMI inventory is not empty
+
+    plan = list(plan_pages(service.clients, service.state, SweepScope(ACCOUNT, REGION, "aws")))
+
+    assert {m["detail"]["action"] for m in plan} == {"evaluate"}
+    assert all("payments" not in m["detail"]["names"] for m in plan)
+
+
+def test_pages_hold_at_most_page_size_resources(clients: ClientFactory, make_ami: Callable[..., str]) -> None:
+    images = {make_ami(f"image-{i}") for i in range(PAGE_SIZE + 3)}
+    plan = list(plan_pages(clients, None, SweepScope(ACCOUNT, REGION, "aws")))
+    assert [len(m["detail"]["names"]) for m in plan] == [PAGE_SIZE, 3]
+    assert {n for m in plan for n in m["detail"]["names"]} == images
+
+
+def test_with_a_queue_the_sweep_fans_out_pages_and_each_page_is_evaluated(
+    service: Service, make_ami: Callable[..., str], securityhub: Any
+) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="sweep")["QueueUrl"]
+    fanning = dataclasses.replace(service, settings=dataclasses.replace(service.settings, sweep_queue_url=queue_url))
+    images = [make_ami(f"image-{i}") for i in range(PAGE_SIZE + 1)]
+
+    planned = handle_sqs_batch({"Records": [sqs_record("s", json.dumps(SCHEDULED_EVENT))]}, fanning, sweep=True)
+    assert planned == {"batchItemFailures": []}
+    assert securityhub.get_findings()["Findings"] == []  # planning evaluates nothing itself
+
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    assert len(bodies) == 2
+
+    records = [sqs_record(str(i), body) for i, body in enumerate(bodies)]
+    assert handle_sqs_batch({"Records": records}, fanning, sweep=True) == {"batchItemFailures": []}
+    resources = {
+        f["Resources"][0]["Id"] for p in securityhub.get_paginator("get_findings").paginate() for f in p["Findings"]
+    }
+    assert resources == {ami_ref(i).arn for i in images}
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        {"kind": "spaceship", "action": "evaluate", "names": [], "partition": "aws"},
+        {"kind": "ami", "action": "explode", "names": [], "partition": "aws"},
+        {"kind": "ami", "action": "evaluate", "partition": "aws"},
+    ],
+)
+def test_a_malformed_page_is_an_event_error(detail: dict[str, Any]) -> None:
+    message = page(SweepScope(ACCOUNT, REGION, "aws"), ResourceKind.AMI, Action.EVALUATE, [])
+    message["detail"] = detail
+    with pytest.raises(EventError):
+        page_work(message)

@@ -146,3 +146,25 @@ class Verdict:
     @classmethod
     def not_available(cls, control_id: str, code: str, why: str, evidence: Mapping[str, str]) -> Verdict:
         return cls(control_id, Status.NOT_AVAILABLE, (Reason(code, why),), evidence)
+
+
+def ref_from_arn(arn: str, account: str) -> ResourceRef | None:
+    """The `ResourceRef` whose canonical ARN is `arn` (the inverse of `ResourceRef.arn`), or None for an
+    ARN of another shape. `account` fills in what an AMI ARN does not carry."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    _, partition, service, region, _, resource = parts
+    if service == "ec2" and resource.startswith("image/"):
+        return ResourceRef(ResourceKind.AMI, resource.removeprefix("image/"), account, region, partition)
+    if service == "ec2" and resource.startswith("instance/"):
+        return ResourceRef(ResourceKind.INSTANCE, resource.removeprefix("instance/"), account, region, partition)
+    if service == "ecr" and resource.startswith("repository/"):
+        name = resource.removeprefix("repository/")
+        repository, marker, digest = name.partition("/sha256:")
+        if marker:
+            return ResourceRef(ResourceKind.ECR_IMAGE, f"{repository}@sha256:{digest}", account, region, partition)
+        return ResourceRef(ResourceKind.ECR_REPOSITORY, name, account, region, partition)
+    if service == "lambda" and resource.startswith("function:"):
+        return ResourceRef(ResourceKind.LAMBDA_FUNCTION, resource.removeprefix("function:"), account, region, partition)
+    return None

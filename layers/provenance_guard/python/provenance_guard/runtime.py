@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from provenance_guard.events import EventError, Work, parse_event
 from provenance_guard.pipeline import RunReport
 from provenance_guard.service import Service, default_service
-from provenance_guard.sweep import inventory, sweep_scope
+from provenance_guard.sweep import SweepScope, is_page, page_work, plan_pages, send_pages, sweep_scope
 
 NAMESPACE = "ProvenanceGuard"
 logger = Logger(service="provenance-guard")
@@ -84,9 +84,18 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
 
 def _work(body: str, service: Service, sweep: bool) -> list[Work]:
     event = json.loads(body)
-    if sweep:
-        return list(inventory(service.clients, *sweep_scope(event)))
-    return parse_event(event)
+    if not sweep:
+        return parse_event(event)
+    if is_page(event):
+        return page_work(event)
+    scope = SweepScope(*sweep_scope(event))
+    pages = plan_pages(service.clients, service.state, scope)
+    queue_url = service.settings.sweep_queue_url
+    if queue_url is None:  # no queue to fan out to: the pages' work, here and now
+        return [work for message in pages for work in page_work(message)]
+    sent = send_pages(service.clients.client("sqs"), queue_url, pages)
+    logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
+    return []
 
 
 def _record_metrics(report: RunReport) -> None:

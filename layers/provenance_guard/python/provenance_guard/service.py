@@ -28,6 +28,7 @@ class Service:
     settings: Settings
     pipeline: Pipeline
     clients: ClientFactory
+    state: FindingStateStore | None
 
 
 def utc_now() -> datetime:
@@ -58,17 +59,18 @@ def build_service(
         limiter = RateLimiter(settings.securityhub_requests_per_second)
         publisher = SecurityHubPublisher(partial(clients.client, "securityhub"), limiter)
     notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
+    state = FindingStateStore(clients.client("dynamodb"), settings.table_name)
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients),
         expanders={ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients))},
         policy=policy,
-        state=FindingStateStore(clients.client("dynamodb"), settings.table_name),
+        state=state,
         publisher=publisher,
         notifier=notifier,
         clock=clock,
     )
-    return Service(settings, pipeline, clients)
+    return Service(settings, pipeline, clients, state)
 
 
 @cache

@@ -15,6 +15,7 @@ ENV_FUNCTION = "PROVENANCE_GUARD_FUNCTION"
 ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
 ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
 ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
+ENV_SWEEP_QUEUE_URL = "PROVENANCE_GUARD_SWEEP_QUEUE_URL"
 
 
 class SettingsError(RuntimeError):
@@ -31,6 +32,8 @@ class Settings:
     securityhub_requests_per_second: float = 5.0
     policy_max_age_seconds: int = 300
     aws_max_attempts: int = 8
+    sweep_queue_url: str | None = None
+    """Where the sweep sends its pages; without it a sweep runs its pages in-process."""
     """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
 
     @classmethod
@@ -58,4 +61,5 @@ class Settings:
             securityhub_requests_per_second=rps,
             policy_max_age_seconds=max_age,
             aws_max_attempts=max_attempts,
+            sweep_queue_url=env.get(ENV_SWEEP_QUEUE_URL) or None,
         )

@@ -76,6 +76,27 @@ class FindingStateStore:
             records.extend(_from_item(item) for item in page.get("Items", []))
         return records
 
+    def active_resources(self, account: str, region: str) -> set[str]:
+        """ARNs of the resources with ACTIVE findings in one account and Region (for reconciliation).
+
+        A filtered scan: the sweep runs it once a day, and it reads keys and three attributes only.
+        """
+        arns: set[str] = set()
+        paginator = self._dynamodb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            ProjectionExpression="ResourceArn",
+            FilterExpression="RecordState = :active AND Account = :account AND #region = :region",
+            ExpressionAttributeNames={"#region": "Region"},
+            ExpressionAttributeValues={
+                ":active": {"S": "ACTIVE"},
+                ":account": {"S": account},
+                ":region": {"S": region},
+            },
+        ):
+            arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
+        return arns
+
     def save(self, finding: Mapping[str, Any], fingerprint: str) -> None:
         """Store the finding just imported. A concurrent newer write wins (ours is dropped)."""
         from botocore.exceptions import ClientError
@@ -110,6 +131,8 @@ def _to_item(finding: Mapping[str, Any], fingerprint: str) -> dict[str, Any]:
         "Status": {"S": finding["Compliance"]["Status"]},
         "RecordState": {"S": finding["RecordState"]},
         "Fingerprint": {"S": fingerprint},
+        "Account": {"S": finding["AwsAccountId"]},
+        "Region": {"S": finding["Region"]},
         "CreatedAt": {"S": finding["CreatedAt"]},
         "UpdatedAt": {"S": finding["UpdatedAt"]},
         "Finding": {"B": body},

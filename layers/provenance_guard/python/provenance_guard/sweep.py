@@ -1,21 +1,66 @@
-"""The scheduled sweep: inventories the account's resources and sends them down the same pipeline.
+"""The sweep: re-checks the whole inventory through the same pipeline as the events, fanned out.
 
-Today it covers the AMIs the account owns and its instances; each resource family adds its
-inventory here.
+1. A scheduled or "Sweep Requested" event starts a sweep. `plan_pages` pages through every inventory
+   and cuts the resources into "Sweep Page" messages of `PAGE_SIZE` resources.
+2. It then reconciles: resources with ACTIVE findings that the inventory no longer lists get archive
+   pages (only for kinds the sweep inventories, and only when every inventory completed).
+3. Each page is a message on the sweep queue, evaluated by the pipeline like any event: the work of
+   one Lambda invocation stays small whatever the account's size, and SQS retries a failed page alone.
+   Without a queue (the CLI, replay), pages run in the same process, one after the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.events import Action, EventError, Work
-from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
+from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region, ref_from_arn
+from provenance_guard.state import FindingStateStore
 
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
+PAGE_SOURCE = ("provenance-guard", "Sweep Page")
+PAGE_SIZE = 25
 INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
+
+Inventory = Callable[[ClientFactory, str], Iterator[str]]
+"""Names (`ResourceRef.name`) of every resource of one kind in one Region."""
+
+
+@dataclass(frozen=True)
+class SweepScope:
+    account: str
+    region: str
+    partition: str
+
+    def ref(self, kind: ResourceKind, name: str) -> ResourceRef:
+        return ResourceRef(kind, name, self.account, self.region, self.partition)
+
+
+def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
+    ec2: Any = clients.client("ec2", region)
+    for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], IncludeDeprecated=True):
+        yield from (image["ImageId"] for image in page.get("Images", []) if image.get("State") == "available")
+
+
+def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
+    ec2: Any = clients.client("ec2", region)
+    pages = ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}]
+    )
+    for page in pages:
+        for reservation in page.get("Reservations", []):
+            yield from (instance["InstanceId"] for instance in reservation.get("Instances", []))
+
+
+INVENTORIES: dict[ResourceKind, Inventory] = {
+    ResourceKind.AMI: owned_amis,
+    ResourceKind.INSTANCE: live_instances,
+}
 
 
 def sweep_scope(event: object) -> tuple[str, str, str]:
@@ -30,18 +75,90 @@ def sweep_scope(event: object) -> tuple[str, str, str]:
     return account, region, partition_for_region(region)
 
 
-def inventory(clients: ClientFactory, account: str, region: str, partition: str) -> Iterator[Work]:
-    """Every resource the sweep judges, as evaluation work."""
-    ec2: Any = clients.client("ec2", region)
-    for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], IncludeDeprecated=True):
-        for image in page.get("Images", []):
-            if image.get("State") == "available":
-                ref = ResourceRef(ResourceKind.AMI, image["ImageId"], account, region, partition)
-                yield Work(Action.EVALUATE, ref)
-    for page in ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}]
-    ):
-        for reservation in page.get("Reservations", []):
-            for instance in reservation.get("Instances", []):
-                ref = ResourceRef(ResourceKind.INSTANCE, instance["InstanceId"], account, region, partition)
-                yield Work(Action.EVALUATE, ref)
+def is_page(event: object) -> bool:
+    return isinstance(event, Mapping) and (event.get("source"), event.get("detail-type")) == PAGE_SOURCE
+
+
+def plan_pages(clients: ClientFactory, state: FindingStateStore | None, scope: SweepScope) -> Iterator[dict[str, Any]]:
+    """Every page of the sweep: evaluation pages for the inventory, then archive pages for the resources
+    that still have ACTIVE findings but are gone (when `state` is given)."""
+    seen: dict[ResourceKind, set[str]] = {}
+    for kind, inventory in INVENTORIES.items():
+        names = seen.setdefault(kind, set())
+        batch: list[str] = []
+        for name in inventory(clients, scope.region):
+            names.add(name)
+            batch.append(name)
+            if len(batch) == PAGE_SIZE:
+                yield page(scope, kind, Action.EVALUATE, batch)
+                batch = []
+        if batch:
+            yield page(scope, kind, Action.EVALUATE, batch)
+    if state is None:
+        return
+    gone: dict[ResourceKind, list[str]] = {}
+    for arn in sorted(state.active_resources(scope.account, scope.region)):
+        ref = ref_from_arn(arn, scope.account)
+        if ref is not None and ref.kind in seen and ref.name not in seen[ref.kind]:
+            gone.setdefault(ref.kind, []).append(ref.name)
+    for kind, vanished in gone.items():
+        for start in range(0, len(vanished), PAGE_SIZE):
+            yield page(scope, kind, Action.ARCHIVE, vanished[start : start + PAGE_SIZE])
+
+
+def page(scope: SweepScope, kind: ResourceKind, action: Action, names: list[str]) -> dict[str, Any]:
+    """A "Sweep Page" message: an EventBridge-shaped envelope, so logs and replay read it like any event."""
+    return {
+        "version": "0",
+        "source": PAGE_SOURCE[0],
+        "detail-type": PAGE_SOURCE[1],
+        "account": scope.account,
+        "region": scope.region,
+        "resources": [],
+        "detail": {"kind": kind.value, "action": action.value, "names": names, "partition": scope.partition},
+    }
+
+
+def page_work(event: Mapping[str, Any]) -> list[Work]:
+    """The work of one "Sweep Page" message; `EventError` if it is malformed."""
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        raise EventError("a sweep page has no detail object")
+    try:
+        kind = ResourceKind(detail["kind"])
+        action = Action(detail["action"])
+        names = [str(name) for name in detail["names"]]
+        scope = SweepScope(str(event["account"]), str(event["region"]), str(detail["partition"]))
+    except (KeyError, ValueError, TypeError) as error:
+        raise EventError(f"malformed sweep page: {error!r}") from None
+    return [Work(action, scope.ref(kind, name)) for name in names]
+
+
+def page_body(message: Mapping[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+class SweepQueueError(RuntimeError):
+    """SQS refused some sweep pages; the sweep request is retried (pages already sent are harmless twice)."""
+
+
+def send_pages(sqs: Any, queue_url: str, pages: Iterator[dict[str, Any]]) -> int:
+    """Send the pages to the sweep queue, ten per call; returns how many were sent."""
+    sent = 0
+    batch: list[dict[str, Any]] = []
+    for message in pages:
+        batch.append(message)
+        if len(batch) == 10:
+            sent += _send(sqs, queue_url, batch)
+            batch = []
+    if batch:
+        sent += _send(sqs, queue_url, batch)
+    return sent
+
+
+def _send(sqs: Any, queue_url: str, batch: list[dict[str, Any]]) -> int:
+    entries = [{"Id": str(index), "MessageBody": page_body(message)} for index, message in enumerate(batch)]
+    response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+    if response.get("Failed"):
+        raise SweepQueueError(f"SQS refused {len(response['Failed'])} sweep pages: {response['Failed'][:3]}")
+    return len(entries)
