@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from provenance_guard.model import Severity
 from provenance_guard_cli.routes import PROJECT_ROOT
 
 DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
@@ -89,6 +90,28 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if any(i.failed_records for r in results for i in r.invocations) else 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from provenance_guard.model import Severity
+    from provenance_guard.policy import PolicyError
+    from provenance_guard_cli.evaluate import EvaluateError, EvaluateOptions, as_json, evaluate, failing_at_or_above
+    from provenance_guard_cli.output import findings_table
+
+    options = EvaluateOptions(args.policy, args.region, args.resource, args.do_import, args.table)
+    try:
+        results = evaluate(options, progress=sys.stderr.isatty() and not args.json)
+    except (EvaluateError, PolicyError) as error:
+        print(f"provenance-guard evaluate: {error}", file=sys.stderr)
+        return 2
+    findings = [e.finding for e in results]
+    print(json.dumps(as_json(results), indent=2, default=str) if args.json else findings_table(findings))
+    if args.fail_on:
+        failing = failing_at_or_above(results, Severity(args.fail_on))
+        if failing:
+            print(f"{len(failing)} findings at or above {args.fail_on} failed", file=sys.stderr)
+            return 1
+    return 0
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from provenance_guard_cli.emulator.server import serve_forever
 
@@ -117,6 +140,21 @@ def _parser() -> argparse.ArgumentParser:
     validate = policy.add_parser("validate", help="validate a policy file; exit 1 naming the field on error")
     validate.add_argument("file")
     validate.set_defaults(run=_policy_validate)
+
+    evaluate = verbs.add_parser("evaluate", help="run the controls against the live account (read-only)")
+    evaluate.add_argument("--policy", default=str(DEFAULT_POLICY))
+    evaluate.add_argument("--region", help="default: the region of your AWS configuration")
+    evaluate.add_argument("--resource", nargs="+", default=[], metavar="ARN", help="only these resources")
+    evaluate.add_argument("--import", dest="do_import", action="store_true", help="import findings to Security Hub")
+    evaluate.add_argument("--table", help="the deployed findings table, to diff and keep CreatedAt with --import")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        metavar="SEVERITY",
+        help="exit 1 when a finding at or above SEVERITY fails (a delivery-pipeline gate)",
+    )
+    evaluate.set_defaults(run=_evaluate)
 
     replay = verbs.add_parser("replay", help="route events through the stack's rules to the handlers, in-process")
     replay.add_argument("--policy", default=str(DEFAULT_POLICY))

@@ -79,7 +79,7 @@ class Pipeline:
         collectors: Mapping[ResourceKind, Collector],
         expanders: Mapping[ResourceKind, Callable[[ResourceRef], list[Work]]] | None = None,
         policy: Callable[[], Policy],
-        state: FindingStateStore,
+        state: FindingStateStore | None,
         publisher: SecurityHubPublisher | None,
         notifier: Notifier | None,
         clock: Callable[[], datetime],
@@ -165,7 +165,7 @@ class Pipeline:
         )
 
     def _diff(self, fresh: list[dict[str, Any]], now: datetime, report: RunReport) -> list[_Candidate]:
-        previous = self._state.get_many(f["Id"] for f in fresh)
+        previous = self._state.get_many(f["Id"] for f in fresh) if self._state else {}
         candidates = []
         for finding in fresh:
             record = previous.get(finding["Id"])
@@ -188,7 +188,7 @@ class Pipeline:
         # the resource, even one imported a moment ago (the ByResource index is eventually consistent).
         ids = [finding_id(ref, control.id) for ref in refs for control in self._registry.for_kind(ref.kind)]
         candidates = []
-        for record in self._state.get_many(ids).values():
+        for record in self._state.get_many(ids).values() if self._state else ():
             if record.record_state != "ARCHIVED":
                 updated = next_updated_at(record.updated_at, now)
                 candidates.append(_Candidate(with_record_state(record.finding, "ARCHIVED", updated), record))
@@ -208,7 +208,8 @@ class Pipeline:
             # Before saving state: if SNS fails, the retry re-imports and notifies again.
             report.notified.extend(self._notifier.send(notifications, policy.notifications.min_severity))
         for candidate in imported:
-            self._state.save(candidate.finding, fingerprint(candidate.finding))
+            if self._state is not None:
+                self._state.save(candidate.finding, fingerprint(candidate.finding))
         report.imported += len(imported)
         if result.failed:
             raise PublishError(result.failed)

@@ -59,7 +59,8 @@ def build_service(
         limiter = RateLimiter(settings.securityhub_requests_per_second)
         publisher = SecurityHubPublisher(partial(clients.client, "securityhub"), limiter)
     notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
-    state = FindingStateStore(clients.client("dynamodb"), settings.table_name)
+    # No table (the CLI without --table): nothing to diff against, so every result counts as new.
+    state = FindingStateStore(clients.client("dynamodb"), settings.table_name) if settings.table_name else None
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients),
