@@ -9,15 +9,16 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider
-PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py
+PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py benchmarks
 
-.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth deploy lock clean
+.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth deploy bench lock clean
 
 help:
 	@echo "make demo   - run the local demo (emulated account, real handlers, real findings)"
 	@echo "make test   - lint, type-check and run every test tier"
 	@echo "make synth  - synthesize the CloudFormation template into cdk.out/ (cdk-nag + cfn-lint)"
 	@echo "make deploy - deploy to the account of your AWS credentials (pinned CDK CLI from package-lock.json)"
+	@echo "make bench  - sweep and per-event benchmark against the emulator (1,000 and 10,000 resources)"
 	@echo "make format - format the code with ruff"
 
 $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/pyproject.toml
@@ -63,6 +64,9 @@ node_modules/.installed: package-lock.json $(VENV)/.installed
 
 deploy: install node_modules/.installed
 	npx cdk deploy
+
+bench: install
+	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
 lock: install

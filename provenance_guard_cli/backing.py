@@ -69,7 +69,7 @@ def ensure_backing(endpoint_url: str, region: str, policy_file: Path) -> Backing
     def client(service: str) -> Any:
         return boto3.client(service, endpoint_url=endpoint_url, region_name=region)  # type: ignore[call-overload]
 
-    _ensure_table(client("dynamodb"))
+    ensure_table(client("dynamodb"))
     document = to_document(load_policy_file(str(policy_file)))
     client("ssm").put_parameter(Name=POLICY_PARAMETER, Value=json.dumps(document), Type="String", Overwrite=True)
     securityhub = client("securityhub")
@@ -83,7 +83,7 @@ def ensure_backing(endpoint_url: str, region: str, policy_file: Path) -> Backing
     return Backing(endpoint_url, region, topic_arn, queue_url)
 
 
-def _ensure_table(dynamodb: Any) -> None:
+def ensure_table(dynamodb: Any) -> None:
     if TABLE_NAME in dynamodb.list_tables()["TableNames"]:
         return
     dynamodb.create_table(

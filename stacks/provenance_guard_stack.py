@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
@@ -11,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from provenance_guard import settings as env
@@ -86,9 +88,60 @@ class ProvenanceGuardStack(Stack):
             )
             self._acknowledge(pipeline, table_logical_id)
             self.pipelines[spec.name] = pipeline
+        self._initial_sweep(policy_version=hashlib.sha256(policy_parameter_document(config).encode()).hexdigest()[:16])
+
+    def _initial_sweep(self, policy_version: str) -> None:
+        """Sweep once after each deployment that creates the stack or changes the policy, so existing
+        resources get findings on day one (the "Sweep Requested" rule routes the event)."""
+        request = cr.AwsSdkCall(
+            service="EventBridge",
+            action="putEvents",
+            parameters={
+                "Entries": [
+                    {
+                        "Source": "provenance-guard",
+                        "DetailType": "Sweep Requested",
+                        "Detail": json.dumps({"reason": "deployment"}),
+                    }
+                ]
+            },
+            # A new physical id per policy version: CloudFormation calls on_update when the policy changes.
+            physical_resource_id=cr.PhysicalResourceId.of(f"initial-sweep-{policy_version}"),
+        )
+        sweep = cr.AwsCustomResource(
+            self,
+            "InitialSweep",
+            on_create=request,
+            on_update=request,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    iam.PolicyStatement(
+                        actions=["events:PutEvents"],
+                        resources=[f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/default"],
+                    )
+                ]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        sweep.node.add_dependency(self.pipelines[SWEEP.name])
+        # CDK names the provider's singleton function "AWS" + its UUID without dashes.
+        provider = self.node.find_child("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        Validations.of(provider).acknowledge(
+            Acknowledgment(
+                id=(
+                    "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole]"
+                ),
+                reason=(
+                    "CDK's AwsCustomResource provider (it runs once per deployment to start the first sweep) "
+                    "writes its own logs through the AWS managed basic execution policy; its only other "
+                    "permission is events:PutEvents on the default bus."
+                ),
+            )
+        )
 
     def _policy_parameter(self, config: StackConfig) -> ssm.StringParameter:
-        document = json.dumps(to_document(config.policy), separators=(",", ":"), sort_keys=True)
+        document = policy_parameter_document(config)
         return ssm.StringParameter(
             self,
             "Policy",
@@ -116,6 +169,11 @@ class ProvenanceGuardStack(Stack):
         }
         for ack_id, reason in reasons.items():
             Validations.of(pipeline.role).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def policy_parameter_document(config: StackConfig) -> str:
+    """The validated policy as the JSON the functions read from SSM."""
+    return json.dumps(to_document(config.policy), separators=(",", ":"), sort_keys=True)
 
 
 def read_permissions(spec: FunctionSpec) -> list[str]:

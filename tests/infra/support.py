@@ -25,6 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = PROJECT_ROOT / "tests" / "fixtures" / "events"
 
 FUNCTION = "AWS::Lambda::Function"
+CUSTOM_RESOURCE_PROVIDER = "AWS679f53fac002430cb0da5b7982bd2287"
+"""CDK's AwsCustomResource singleton (the initial sweep after deployment)."""
 ESM = "AWS::Lambda::EventSourceMapping"
 QUEUE = "AWS::SQS::Queue"
 RULE = "AWS::Events::Rule"
@@ -98,9 +100,12 @@ class StackModel:
     # -- functions and their wiring -------------------------------------------------------------
 
     def function_names(self) -> dict[str, str]:
-        """PROVENANCE_GUARD_FUNCTION value -> logical id of the function."""
+        """PROVENANCE_GUARD_FUNCTION value -> logical id of the function (the service's own functions;
+        CDK's custom-resource provider is not one of them)."""
         names: dict[str, str] = {}
         for lid, resource in self.of_type(FUNCTION).items():
+            if lid.startswith(CUSTOM_RESOURCE_PROVIDER):
+                continue
             variables = resource["Properties"].get("Environment", {}).get("Variables", {})
             name = variables.get(settings.ENV_FUNCTION)
             assert isinstance(name, str), f"{lid} has no literal {settings.ENV_FUNCTION}"

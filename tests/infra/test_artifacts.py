@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from stacks.triggers import FUNCTIONS, FunctionSpec
-from tests.infra.support import FUNCTION, LAYER, Synth
+from tests.infra.support import LAYER, Synth
 
 pytestmark = pytest.mark.infra
 
@@ -105,7 +105,7 @@ def test_function_asset_is_just_its_handler(synth, model, spec: FunctionSpec):
 
 
 def test_every_function_has_a_distinct_asset(synth, model):
-    keys = [model.props(lid)["Code"]["S3Key"] for lid in model.of_type(FUNCTION)]
+    keys = [model.props(lid)["Code"]["S3Key"] for lid in model.function_names().values()]
     assert len(set(keys)) == len(FUNCTIONS)
 
 

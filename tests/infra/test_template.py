@@ -88,8 +88,18 @@ def placeholders(variables: dict[str, Any]) -> dict[str, str]:
 
 
 def test_one_function_per_spec(template, model):
-    template.resource_count_is(FUNCTION, len(FUNCTIONS))
+    template.resource_count_is(FUNCTION, len(FUNCTIONS) + 1)  # + CDK's provider for the initial sweep
     assert set(model.function_names()) == {spec.name for spec in FUNCTIONS}
+
+
+def test_a_sweep_is_requested_after_deployment_and_after_policy_changes(template, model):
+    [resource_id] = [lid for lid, r in model.resources.items() if r["Type"] == "Custom::AWS"]
+    call = model.resources[resource_id]["Properties"]["Create"]
+    text = json.dumps(call)
+    assert "putEvents" in text
+    assert "Sweep Requested" in text
+    assert "initial-sweep-" in text  # the physical id carries the policy's hash: a new policy sweeps again
+    assert model.resources[resource_id]["Properties"]["Update"] == call
 
 
 @by_name

@@ -1,0 +1,159 @@
+"""Benchmark: the sweep and single events against the emulator (moto in-process, project extensions).
+
+Seeds an account with N resources (9 AMIs for each instance), runs a sweep twice through the real SQS
+handler, and replays single events. Reports wall time, AWS calls per resource (by service), Security
+Hub calls per 1,000 findings, findings re-imported by a sweep with nothing changed, peak memory, and per
+event type the AWS calls and CPU time. Run: `make bench` (or `python benchmarks/sweep_bench.py 1000`).
+
+Security Hub's rate limit is set to 9.9 requests/s here; deployed functions share 8/s between them, so
+in an account the sweep's wall time is bounded by that limit, not by compute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    MOTO_EC2_LOAD_DEFAULT_AMIS="false",
+    POWERTOOLS_METRICS_DISABLED="true",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+
+import boto3
+from moto import mock_aws
+
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.runtime import handle_sqs_batch
+from provenance_guard.service import Service, build_service
+from provenance_guard.settings import Settings
+from provenance_guard_cli.backing import TABLE_NAME, ensure_table
+from provenance_guard_cli.emulator import install
+from provenance_guard_cli.sample_account import ACCOUNT, REGION, ami_available, instance_state, sample_event
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION}
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def take(self) -> Counter[str]:
+        taken, self.calls = self.calls, Counter()
+        return taken
+
+
+def build(counter: CallCounter) -> Service:
+    session = boto3.session.Session(region_name=REGION)
+    session.events.register("before-call", counter)
+    settings = Settings(
+        table_name=TABLE_NAME,
+        topic_arn=boto3.client("sns").create_topic(Name="findings")["TopicArn"],
+        policy_parameter=None,
+        policy_file=str(ROOT / "policy.yaml"),
+        function="bench",
+        securityhub_requests_per_second=9.9,
+    )
+    return build_service(settings, ClientFactory(session))
+
+
+def seed(resources: int) -> None:
+    ec2 = boto3.client("ec2")
+    amis = []
+    for index in range(resources - resources // 10):
+        amis.append(ec2.register_image(Name=f"bench-image-{index:06d}", ImdsSupport="v2.0")["ImageId"])
+    for index in range(resources // 10):
+        ec2.run_instances(ImageId=amis[index % len(amis)], MinCount=1, MaxCount=1)
+
+
+def sweep(service: Service) -> tuple[float, float, dict[str, Any]]:
+    record = {"messageId": "sweep", "body": json.dumps(SWEEP)}
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = handle_sqs_batch({"Records": [record]}, service, sweep=True)
+    assert response == {"batchItemFailures": []}, response
+    return time.perf_counter() - wall, time.process_time() - cpu, response
+
+
+def imported_findings(securityhub: Any) -> int:
+    return sum(len(p["Findings"]) for p in securityhub.get_paginator("get_findings").paginate(MaxResults=100))
+
+
+def per_event(service: Service, counter: CallCounter) -> dict[str, dict[str, Any]]:
+    ec2 = boto3.client("ec2")
+    image = ec2.register_image(Name="event-image", ImdsSupport="v2.0")["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    events: dict[str, Callable[[], dict[str, Any]]] = {
+        "EC2 AMI State Change (available)": lambda: ami_available(image),
+        "CloudTrail ModifyImageAttribute": lambda: sample_event(
+            "cloudtrail-ec2-modifyimageattribute-public.json", **{"detail.requestParameters.imageId": image}
+        ),
+        "EC2 Instance State-change (pending)": lambda: instance_state(instance, "pending"),
+    }
+    results = {}
+    for name, make in events.items():
+        counter.take()
+        cpu = time.process_time()
+        handle_sqs_batch({"Records": [{"messageId": name, "body": json.dumps(make())}]}, service)
+        cpu_ms = round((time.process_time() - cpu) * 1000, 1)
+        results[name] = {"aws_calls": sum(counter.take().values()), "cpu_ms": cpu_ms}
+    return results
+
+
+def run(resources: int) -> dict[str, Any]:
+    install()
+    with mock_aws():
+        ensure_table(boto3.client("dynamodb"))
+        securityhub = boto3.client("securityhub")
+        securityhub.enable_security_hub()
+        counter = CallCounter()
+        service = build(counter)
+        seed(resources)
+        counter.take()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        first_wall, first_cpu, _ = sweep(service)
+        first_calls = counter.take()
+        findings = imported_findings(securityhub)
+        counter.take()
+        second_wall, _, _ = sweep(service)
+        second_calls = counter.take()
+        reimported = second_calls["dynamodb:PutItem"]  # the state store saves each finding it imported
+        events = per_event(service, counter)
+        rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    hub_calls = first_calls["securityhub:BatchImportFindings"]
+    return {
+        "resources": resources,
+        "findings": findings,
+        "first_sweep_seconds": round(first_wall, 1),
+        "first_sweep_cpu_seconds": round(first_cpu, 1),
+        "aws_calls_per_resource": round(sum(first_calls.values()) / resources, 2),
+        "aws_calls_by_operation": dict(first_calls.most_common()),
+        "securityhub_calls_per_1000_findings": round(1000 * hub_calls / max(findings, 1), 1),
+        "second_sweep_seconds": round(second_wall, 1),
+        "second_sweep_securityhub_calls": second_calls["securityhub:BatchImportFindings"],
+        "second_sweep_reimported_findings": reimported,
+        "peak_rss_mb_during_run": round(rss_peak / 1024, 1),
+        "rss_mb_before_sweeps": round(rss_before / 1024, 1),
+        "per_event": events,
+    }
+
+
+if __name__ == "__main__":
+    sizes = [int(arg) for arg in sys.argv[1:]] or [1000]
+    for size in sizes:
+        print(json.dumps(run(size), indent=2), flush=True)
