@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
@@ -10,9 +12,19 @@ from stacks.provenance_guard_stack import ProvenanceGuardStack
 
 
 def build_app(app: App | None = None) -> App:
-    """The app with its one stack, and cdk-nag's AwsSolutions pack as a synth-time gate."""
+    """The app with its stack(s), and cdk-nag's AwsSolutions pack as a synth-time gate.
+
+    Multi-Region: one complete stack per Region listed in `provenance-guard:regions`. Each Region's
+    events, sweep, state and findings stay in that Region (Security Hub's cross-Region aggregation
+    gathers the findings); no event crosses a Region boundary.
+    """
     app = app or App()
     config = StackConfig.from_context(app.node.get_all_context())
-    ProvenanceGuardStack(app, config.stack_name, config=config, env=Environment())
+    if not config.regions:
+        ProvenanceGuardStack(app, config.stack_name, config=config, env=Environment())
+    for region in config.regions:
+        # The CDK CLI sets CDK_DEFAULT_ACCOUNT from the deploying credentials (no AWS call here).
+        env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
+        ProvenanceGuardStack(app, f"{config.stack_name}-{region}", config=config, env=env)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app

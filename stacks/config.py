@@ -20,6 +20,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class StackConfig:
     stack_name: str
+    regions: tuple[str, ...]
+    """Regions to deploy to, one stack each (`<stack_name>-<region>`); empty: one stack, in the Region
+    the CDK CLI targets."""
     policy_file: Path
     policy: Policy
     sweep_schedule: str
@@ -37,8 +40,19 @@ class StackConfig:
             raise ConfigError(f"provenance-guard:sweep-schedule must be rate(...) or cron(...), got {schedule!r}")
         return cls(
             stack_name=str(context.get("provenance-guard:stack-name", "ProvenanceGuard")),
+            regions=_regions(context.get("provenance-guard:regions", [])),
             policy_file=policy_file,
             policy=load_policy_file(str(policy_file)),
             sweep_schedule=schedule,
             log_retention=str(context.get("provenance-guard:log-retention", "ONE_YEAR")),
         )
+
+
+def _regions(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):  # `-c provenance-guard:regions=us-east-1,eu-west-1`
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not all(isinstance(r, str) and r.count("-") >= 2 for r in value):
+        raise ConfigError(f"provenance-guard:regions must be a list of Region names, got {value!r}")
+    if len(set(value)) != len(value):
+        raise ConfigError(f"provenance-guard:regions lists a Region twice: {value!r}")
+    return tuple(value)
