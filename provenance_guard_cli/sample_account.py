@@ -142,29 +142,36 @@ def build_account(client: Callable[[str], Any]) -> list[Step]:
 def _build_golden_image(imagebuilder: Any) -> str:
     """An Image Builder pipeline with a STIG hardening component builds, distributes and shares the
     golden AMI; returns the image build version ARN."""
+    return build_image_with_pipeline(imagebuilder, GOLDEN_PIPELINE, [STIG_COMPONENT], [REGION])
+
+
+def build_image_with_pipeline(imagebuilder: Any, name: str, components: list[str], regions: list[str]) -> str:
+    """Build an image with an Image Builder pipeline named `name` from a recipe of `components`,
+    distributed to `regions` and shared with the allowed account; returns the image build version ARN."""
     recipe = imagebuilder.create_image_recipe(
-        name="golden-al2023",
+        name=name,
         semanticVersion="2026.11.0",
         parentImage="ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-        components=[{"componentArn": STIG_COMPONENT}],
+        components=[{"componentArn": component} for component in components],
     )["imageRecipeArn"]
     infrastructure = imagebuilder.create_infrastructure_configuration(
-        name="golden-builders", instanceProfileName="EC2InstanceProfileForImageBuilder"
+        name=f"{name}-builders", instanceProfileName="EC2InstanceProfileForImageBuilder"
     )["infrastructureConfigurationArn"]
     distribution = imagebuilder.create_distribution_configuration(
-        name="golden-distribution",
+        name=f"{name}-distribution",
         distributions=[
             {
-                "region": REGION,
+                "region": region,
                 "amiDistributionConfiguration": {
-                    "name": "golden-al2023-{{ imagebuilder:buildDate }}",
+                    "name": f"{name}-{{{{ imagebuilder:buildDate }}}}",
                     "launchPermission": {"userIds": [ALLOWED_SHARE_TARGET]},
                 },
             }
+            for region in regions
         ],
     )["distributionConfigurationArn"]
     pipeline = imagebuilder.create_image_pipeline(
-        name=GOLDEN_PIPELINE,
+        name=name,
         imageRecipeArn=recipe,
         infrastructureConfigurationArn=infrastructure,
         distributionConfigurationArn=distribution,

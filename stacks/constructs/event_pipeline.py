@@ -137,29 +137,25 @@ class EventPipeline(Construct):
             self.role.add_to_policy(iam.PolicyStatement(actions=sorted(read_permissions), resources=["*"]))
 
     def _alarms(self, topic: sns.ITopic) -> None:
-        action = cloudwatch_actions.SnsAction(topic)
-        dlq_depth = cloudwatch.Alarm(
-            self,
-            "DeadLetterQueueNotEmpty",
-            alarm_description=f"provenance-guard {self.spec.name}: events failed repeatedly and wait in the DLQ",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        errors = cloudwatch.Alarm(
-            self,
-            "FunctionErrors",
-            alarm_description=f"provenance-guard {self.spec.name}: the function raised errors",
-            metric=self.function.metric_errors(period=Duration.minutes(5)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        for alarm in (dlq_depth, errors):
-            alarm.add_alarm_action(action)
+        five_minutes = Duration.minutes(5)
+        alarms = {
+            "DeadLetterQueueNotEmpty": (
+                "events failed repeatedly and wait in the DLQ",
+                self.dead_letter_queue.metric_approximate_number_of_messages_visible(period=five_minutes),
+            ),
+            "FunctionErrors": ("the function raised errors", self.function.metric_errors(period=five_minutes)),
+        }
+        for alarm_id, (what, metric) in alarms.items():
+            cloudwatch.Alarm(
+                self,
+                alarm_id,
+                alarm_description=f"provenance-guard {self.spec.name}: {what}",
+                metric=metric,
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ).add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
 
 def _pattern(pattern: Mapping[str, object]) -> events.EventPattern:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from provenance_guard_cli.sample_account import (
-    ALLOWED_SHARE_TARGET,
     REGION,
     STIG_COMPONENT,
     UNTRUSTED_ACCOUNT,
+    build_image_with_pipeline,
     instance_state,
     run_instances,
     sample_event,
@@ -23,36 +23,7 @@ UPDATE_COMPONENT = "arn:aws:imagebuilder:us-east-1:aws:component/update-linux/1.
 
 
 def build_image(imagebuilder: Any, name: str, components: list[str], regions: list[str]) -> str:
-    recipe = imagebuilder.create_image_recipe(
-        name=name,
-        semanticVersion="1.0.0",
-        parentImage="ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
-        components=[{"componentArn": c} for c in components],
-    )["imageRecipeArn"]
-    infrastructure = imagebuilder.create_infrastructure_configuration(
-        name=f"{name}-infra", instanceProfileName="EC2InstanceProfileForImageBuilder"
-    )["infrastructureConfigurationArn"]
-    distribution = imagebuilder.create_distribution_configuration(
-        name=f"{name}-dist",
-        distributions=[
-            {
-                "region": region,
-                "amiDistributionConfiguration": {
-                    "name": f"{name}-{{{{ imagebuilder:buildDate }}}}",
-                    "launchPermission": {"userIds": [ALLOWED_SHARE_TARGET]},
-                },
-            }
-            for region in regions
-        ],
-    )["distributionConfigurationArn"]
-    pipeline = imagebuilder.create_image_pipeline(
-        name=name,
-        imageRecipeArn=recipe,
-        infrastructureConfigurationArn=infrastructure,
-        distributionConfigurationArn=distribution,
-    )["imagePipelineArn"]
-    arn: str = imagebuilder.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
-    return arn
+    return build_image_with_pipeline(imagebuilder, name, components, regions)
 
 
 def image_available(image_arn: str) -> dict[str, Any]:
