@@ -150,3 +150,31 @@ def test_result_is_timezone_aware_utc() -> None:
     assert moment.tzinfo is not None
     assert moment.utcoffset() == timedelta(0)
     assert moment == datetime(2025, 1, 15, 12, 0, 0, 1000, tzinfo=UTC)
+
+
+def test_save_many_writes_up_to_100_findings_per_transaction(store: FindingStateStore, dynamodb: Any) -> None:
+    calls: list[int] = []
+    dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.TransactWriteItems",
+        lambda params, **_: calls.append(len(params["TransactItems"])),
+    )
+    findings = [make_finding(i) for i in range(150)]
+
+    store.save_many((f, f"fp-{i}") for i, f in enumerate(findings))
+
+    assert calls == [100, 50]
+    records = store.get_many(f["Id"] for f in findings)
+    assert {records[f["Id"]].fingerprint for f in findings} == {f"fp-{i}" for i in range(150)}
+
+
+def test_save_many_keeps_a_newer_record_and_still_saves_the_rest(store: FindingStateStore) -> None:
+    """One failed condition cancels the whole transaction: the chunk is saved item by item instead."""
+    newer = make_finding(1, updated=T0 + timedelta(minutes=5))
+    store.save(newer, "newer")
+    older, other = make_finding(1), make_finding(2)
+
+    store.save_many([(older, "older"), (other, "other")])
+
+    records = store.get_many([newer["Id"], other["Id"]])
+    assert records[newer["Id"]].fingerprint == "newer"
+    assert records[other["Id"]].fingerprint == "other"

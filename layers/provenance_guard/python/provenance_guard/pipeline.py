@@ -207,9 +207,8 @@ class Pipeline:
         if self._notifier is not None and notifications:
             # Before saving state: if SNS fails, the retry re-imports and notifies again.
             report.notified.extend(self._notifier.send(notifications, policy.notifications.min_severity))
-        for candidate in imported:
-            if self._state is not None:
-                self._state.save(candidate.finding, fingerprint(candidate.finding))
+        if self._state is not None:
+            self._state.save_many((c.finding, fingerprint(c.finding)) for c in imported)
         report.imported += len(imported)
         if result.failed:
             raise PublishError(result.failed)

@@ -19,6 +19,7 @@ RESOURCE_KEY = "ResourceArn"
 RESOURCE_INDEX = "ByResource"
 """Table layout, shared with the stack (stacks/constructs/findings_store.py) and the emulator."""
 BATCH_GET_LIMIT = 100
+TRANSACTION_LIMIT = 100
 MAX_UNPROCESSED_ROUNDS = 8
 
 
@@ -97,17 +98,40 @@ class FindingStateStore:
             arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
         return arns
 
+    def save_many(self, findings: Iterable[tuple[Mapping[str, Any], str]]) -> None:
+        """Store findings just imported, up to 100 per DynamoDB transaction, with the same condition as
+        `save`. A transaction fails whole when one condition fails (a concurrent newer write): that
+        chunk is then saved item by item, so every other finding is still stored."""
+        from botocore.exceptions import ClientError
+
+        items = list(findings)
+        for start in range(0, len(items), TRANSACTION_LIMIT):
+            chunk = items[start : start + TRANSACTION_LIMIT]
+            if len(chunk) == 1:
+                self.save(*chunk[0])
+                continue
+            try:
+                self._dynamodb.transact_write_items(TransactItems=[{"Put": self._put(f, fp)} for f, fp in chunk])
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                for finding, fingerprint in chunk:
+                    self.save(finding, fingerprint)
+
+    def _put(self, finding: Mapping[str, Any], fingerprint: str) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Item": _to_item(finding, fingerprint),
+            "ConditionExpression": "attribute_not_exists(FindingId) OR UpdatedAt < :updated",
+            "ExpressionAttributeValues": {":updated": {"S": finding["UpdatedAt"]}},
+        }
+
     def save(self, finding: Mapping[str, Any], fingerprint: str) -> None:
         """Store the finding just imported. A concurrent newer write wins (ours is dropped)."""
         from botocore.exceptions import ClientError
 
         try:
-            self._dynamodb.put_item(
-                TableName=self._table,
-                Item=_to_item(finding, fingerprint),
-                ConditionExpression="attribute_not_exists(FindingId) OR UpdatedAt < :updated",
-                ExpressionAttributeValues={":updated": {"S": finding["UpdatedAt"]}},
-            )
+            self._dynamodb.put_item(**self._put(finding, fingerprint))
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
