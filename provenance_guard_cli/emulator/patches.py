@@ -47,8 +47,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import ec2_images, faults, imagebuilder, securityhub
+        from . import dynamodb, ec2_images, faults, imagebuilder, securityhub
 
+        dynamodb.install()
         ec2_images.install()
         imagebuilder.install()
         securityhub.install()
