@@ -130,3 +130,63 @@ def shared_layer(content: bytes | None = None, *, name: str = "vendor-utils", ac
         LayerName=name, VersionNumber=version, StatementId="everyone", Action="lambda:GetLayerVersion", Principal="*"
     )
     return arn
+
+
+# --- snapshots for the pure control tests ---------------------------------------------------------------
+
+PROFILE_ARN = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/release"
+PROFILE_VERSION_ARN = f"{PROFILE_ARN}/a1b2c3d4e5"
+JOB_ARN = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-jobs/0c5a6f3e-1111-4000-8000-000000000001"
+CONFIG_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:code-signing-config:csc-0123456789abcdefg"
+
+
+def function_ref(name: str = "billing", account: str = ACCOUNT) -> Any:
+    from provenance_guard.model import ResourceKind, ResourceRef
+
+    return ResourceRef(ResourceKind.LAMBDA_FUNCTION, name, account, REGION)
+
+
+def function_version(version: str = "$LATEST", **overrides: Any) -> Any:
+    """A version signed by the trusted `release` profile, python3.12, no layers; keywords replace fields."""
+    from provenance_guard.collect.lambda_model import FunctionVersion, SigningJobStatus
+
+    values: dict[str, Any] = {
+        "version": version,
+        "aliases": (),
+        "runtime": "python3.12",
+        "code_sha256": "slxgI/J2zJI/ghl+b4wzNqKmNebpyTovO7Gpn11mo4I=",
+        "last_modified": "2025-01-10T10:00:00.000+0000",
+        "signing_profile_version_arn": PROFILE_VERSION_ARN,
+        "signing_job_arn": JOB_ARN,
+        "layers": (),
+        "signing_job": SigningJobStatus(JOB_ARN),
+        "image": None,
+    }
+    values.update(overrides)
+    return FunctionVersion(**values)
+
+
+def function_snapshot(*versions: Any, **overrides: Any) -> Any:
+    """A .zip function with an enforcing code signing config allowing only the trusted profile."""
+    from provenance_guard.collect.lambda_model import CodeSigning, LambdaFunctionSnapshot
+
+    values: dict[str, Any] = {
+        "ref": function_ref(),
+        "package_type": "Zip",
+        "versions": versions or (function_version(),),
+        "code_signing": CodeSigning(CONFIG_ARN, "Enforce", (PROFILE_VERSION_ARN,)),
+        "tags": {},
+        "handler": "handler.handler",
+        "architectures": ("arm64",),
+    }
+    values.update(overrides)
+    return LambdaFunctionSnapshot(**values)
+
+
+def lambda_policy(**settings: Any) -> Any:
+    """The default policy with `lambda` settings (trusting the `release` profile unless told otherwise)."""
+    from provenance_guard.policy import Policy
+
+    section: dict[str, Any] = {"trusted_signing_profiles": [PROFILE_ARN]}
+    section.update(settings)
+    return Policy.from_document({"version": 1, "lambda": section})

@@ -1,7 +1,7 @@
 """The scheduled sweep: inventories the account's resources and sends them down the same pipeline.
 
-Today it covers the AMIs the account owns and its instances; each resource family adds its
-inventory here.
+Today it covers the AMIs the account owns, its instances and its Lambda functions; each resource
+family adds its inventory here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from provenance_guard.events import Action, EventError, Work
 from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
 
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
-INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
+INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances", "lambda:ListFunctions")
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 
@@ -45,3 +45,7 @@ def inventory(clients: ClientFactory, account: str, region: str, partition: str)
             for instance in reservation.get("Instances", []):
                 ref = ResourceRef(ResourceKind.INSTANCE, instance["InstanceId"], account, region, partition)
                 yield Work(Action.EVALUATE, ref)
+    for page in clients.client("lambda", region).get_paginator("list_functions").paginate():
+        for function in page.get("Functions", []):
+            ref = ResourceRef(ResourceKind.LAMBDA_FUNCTION, function["FunctionName"], account, region, partition)
+            yield Work(Action.EVALUATE, ref)
