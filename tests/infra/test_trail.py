@@ -42,7 +42,7 @@ def test_the_trail_logs_write_management_events_everywhere_with_validation_and_k
     with_trail: tuple[StackModel, Any],
 ) -> None:
     model, _ = with_trail
-    ((trail_id, trail),) = model.of_type(TRAIL).items()
+    (trail,) = model.of_type(TRAIL).values()
     props = trail["Properties"]
     assert props["IsMultiRegionTrail"] is True
     assert props["IsLogging"] is True
