@@ -207,3 +207,18 @@ def test_a_vanished_code_signing_config_expands_into_nothing(aws: None) -> None:
     config = f"arn:aws:lambda:{REGION}:{ACCOUNT}:code-signing-config:csc-0123456789abcdefg"
     ref = ResourceRef(ResourceKind.CODE_SIGNING_CONFIG, config, ACCOUNT, REGION)
     assert functions_using_config_work(ClientFactory(max_attempts=1), ref) == []
+
+
+def test_a_version_that_vanishes_while_it_is_read_is_skipped_not_the_function(
+    collector: LambdaFunctionCollector, aws_clients: Clients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_function(aws_clients.lam, aws_clients.iam, "billing", Publish=True)
+    aws_clients.lam.create_alias(FunctionName="billing", Name="live", FunctionVersion="1")
+    monkeypatch.setattr(
+        LambdaFunctionCollector,
+        "_aliased_versions",
+        staticmethod(lambda lam, name: {"$LATEST": (), "1": ("live",), "7": ("stale",)}),
+    )
+    snapshot = collector.collect(function_ref("billing"))
+    assert snapshot is not None
+    assert [v.version for v in snapshot.versions] == ["$LATEST", "1"]

@@ -54,7 +54,9 @@ class LambdaFunctionCollector:
             served = self._aliased_versions(lam, ref.name)
             responses = [(LATEST, latest)]
             for version in sorted((v for v in served if v != LATEST), key=_version_order):
-                responses.append((version, lam.get_function(FunctionName=ref.name, Qualifier=version)))
+                response = self._version_response(lam, ref.name, version)
+                if response is not None:
+                    responses.append((version, response))
             configuration = latest.get("Configuration", {})
             package_type = configuration.get("PackageType", "Zip")
             code_signing = self._code_signing(lam, ref.name) if package_type == "Zip" else None
@@ -74,6 +76,20 @@ class LambdaFunctionCollector:
             handler=configuration.get("Handler"),
             architectures=tuple(configuration.get("Architectures") or ()),
         )
+
+    @staticmethod
+    def _version_response(lam: Any, name: str, version: str) -> Mapping[str, Any] | None:
+        """A published version; None if it vanished since ListAliases (the function itself still exists)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            response: Mapping[str, Any] = lam.get_function(FunctionName=name, Qualifier=version)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in GONE:
+                raise
+            logger.info("version %s of %s vanished while it was read; not judged", version, name)
+            return None
+        return response
 
     @staticmethod
     def _aliased_versions(lam: Any, name: str) -> dict[str, tuple[str, ...]]:
