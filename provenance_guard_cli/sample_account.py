@@ -60,6 +60,13 @@ def ami_available(image_id: str) -> dict[str, Any]:
 
 
 def build_account(client: Callable[[str], Any]) -> list[Step]:
+    """Create the sample resources; return, in order, the changes made to them and the events they cause."""
+    from provenance_guard_cli.sample_lambda import lambda_steps
+
+    return [*ami_steps(client), *lambda_steps(client)]
+
+
+def ami_steps(client: Callable[[str], Any]) -> list[Step]:
     """Create the sample AMIs; return, in order, the changes made to them and the events they cause."""
     ec2 = client("ec2")
     golden_image_arn = _build_golden_image(client("imagebuilder"))

@@ -28,6 +28,9 @@ class StackConfig:
     sweep_schedule: str
     log_retention: str
     """A CloudWatch Logs retention, named as aws_logs.RetentionDays (ONE_YEAR, THREE_MONTHS, ...)."""
+    create_trail: bool = False
+    """Create a CloudTrail trail of write management events, so CloudTrail-based triggers fire in an
+    account that has none (`provenance-guard:create-trail`)."""
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any], root: Path = PROJECT_ROOT) -> StackConfig:
@@ -45,6 +48,7 @@ class StackConfig:
             policy=load_policy_file(str(policy_file)),
             sweep_schedule=schedule,
             log_retention=str(context.get("provenance-guard:log-retention", "ONE_YEAR")),
+            create_trail=_flag(context, "provenance-guard:create-trail"),
         )
 
 
@@ -56,3 +60,13 @@ def _regions(value: object) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise ConfigError(f"provenance-guard:regions lists a Region twice: {value!r}")
     return tuple(value)
+
+
+def _flag(context: Mapping[str, Any], key: str) -> bool:
+    """A boolean context value: JSON true/false in cdk.json, or the strings "true"/"false" from `-c`."""
+    value = context.get(key, False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ConfigError(f"{key} must be true or false, got {value!r}")

@@ -22,6 +22,7 @@ from stacks.config import PROJECT_ROOT, StackConfig
 from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
 from stacks.constructs.findings_store import FindingsStore
 from stacks.constructs.notifications import Notifications
+from stacks.constructs.trail import ManagementEventsTrail
 from stacks.layer_bundle import build_layer
 from stacks.triggers import FUNCTIONS, SWEEP, FunctionSpec
 
@@ -88,6 +89,9 @@ class ProvenanceGuardStack(Stack):
             )
             self._acknowledge(pipeline, table_logical_id)
             self.pipelines[spec.name] = pipeline
+        self.trail = None
+        if config.create_trail:
+            self.trail = ManagementEventsTrail(self, "ManagementEventsTrail", key=key)
         self._initial_sweep(policy_version=hashlib.sha256(policy_parameter_document(config).encode()).hexdigest()[:16])
 
     def _initial_sweep(self, policy_version: str) -> None:

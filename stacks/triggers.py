@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from provenance_guard.collect.lambda_function import LIST_FUNCTIONS_BY_CONFIG
 from provenance_guard.model import ResourceKind
 from provenance_guard.sweep import INVENTORY_PERMISSIONS
 
@@ -175,7 +176,9 @@ SCAN_RESULTS = FunctionSpec(
 LAMBDA_CHANGES = FunctionSpec(
     name="lambda_changes",
     description="Judges Lambda functions when their code, configuration or code signing changes",
-    kinds=frozenset({ResourceKind.LAMBDA_FUNCTION}),
+    # ECR_IMAGE: PG.LAMBDA.6 reads a container-image function's image through the ECR image collector,
+    # so this function needs exactly the reads the ECR image controls declare.
+    kinds=frozenset({ResourceKind.LAMBDA_FUNCTION, ResourceKind.ECR_IMAGE}),
     rules=(
         Rule(
             "LambdaFunctionCalls",
@@ -195,6 +198,7 @@ LAMBDA_CHANGES = FunctionSpec(
             ),
         ),
     ),
+    extra_permissions=(LIST_FUNCTIONS_BY_CONFIG,),
 )
 
 SWEEP = FunctionSpec(

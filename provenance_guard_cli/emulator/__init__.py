@@ -4,8 +4,10 @@ Not shipped to Lambda. Call :func:`install` before ``moto.mock_aws()`` (in-proce
 :class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). What each extension adds is
 documented in its module: ``ec2_images`` (AMIs, including the ``emulator:*`` escape-hatch tags),
 ``imagebuilder`` (EC2 Image Builder, absent from moto: components, recipes, pipelines, images whose
-builds register real AMIs), ``securityhub`` (ASFF import/update semantics, GetFindings filters) and
-``faults`` (error injection).
+builds register real AMIs), ``securityhub`` (ASFF import/update semantics, GetFindings filters),
+``signer`` (AWS Signer signing jobs and signed .zip artifacts), ``lambda_code_signing`` (code signing
+configurations and their attachment), ``lambda_deploy`` (deployment-time signature checks, layers of other
+accounts, image digests) and ``faults`` (error injection).
 """
 
 from __future__ import annotations

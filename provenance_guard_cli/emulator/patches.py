@@ -47,11 +47,23 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import dynamodb, ec2_images, faults, imagebuilder, securityhub
+        from . import (
+            dynamodb,
+            ec2_images,
+            faults,
+            imagebuilder,
+            lambda_code_signing,
+            lambda_deploy,
+            securityhub,
+            signer,
+        )
 
         dynamodb.install()
         ec2_images.install()
         imagebuilder.install()
         securityhub.install()
+        signer.install()
+        lambda_code_signing.install()
+        lambda_deploy.install()
         faults.install()
         _installed = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -76,7 +77,14 @@ def test_demo_prints_real_findings_and_notifications(emulator, template_path, ca
     out = capsys.readouterr().out
     assert "CRITICAL PG.AMI.3 FAILED" in out
     assert "PG.AMI.3 now PASSES" in out
-    assert "PG.AMI.1  FAILED" in out
+    assert re.search(r"PG\.AMI\.1 +FAILED", out)  # the findings table (its column width follows the longest id)
     assert "PG.EC2.1 FAILED" in out
     assert "(archived)" in out
     assert "Notifications sent (0)" not in out
+    # the Lambda family: a signed function passes, and each way of going wrong fails
+    assert "finding: PG.LAMBDA.3 PASSED               HIGH          billing-api" in out
+    assert "PG.LAMBDA.1 FAILED: report-export" in out  # unsigned, no code signing config
+    assert "UntrustedArtifactOnDeployment is Warn" in out
+    assert "PG.LAMBDA.2 FAILED: billing-api" in out  # an untrusted publisher allowed
+    assert "PG.LAMBDA.4 FAILED: pdf-render" in out  # a layer from another account
+    assert "finding: PG.LAMBDA.5 FAILED               MEDIUM        nightly-cleanup" in out  # deprecated runtime

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from provenance_guard import sweep
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.controls import registry
 from provenance_guard.events import Action, EventError, Work
@@ -160,10 +161,11 @@ def test_a_sweep_archives_findings_of_amis_that_vanished(
 
 
 def test_a_sweep_does_not_archive_resources_it_did_not_inventory(
-    service: Service, securityhub: Any, make_ami: Callable[..., str]
+    service: Service, securityhub: Any, make_ami: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Reconciliation only covers kinds the sweep inventories: an ACTIVE finding of another kind (here
-    a Lambda function, which the sweep does not list yet) is not archived for being 'missing'."""
+    a Lambda function, with the sweep listing AMIs only) is not archived for being 'missing'."""
+    monkeypatch.setattr(sweep, "INVENTORIES", {ResourceKind.AMI: sweep.owned_amis})
     image = make_ami()
     service.pipeline.run([Work(Action.EVALUATE, ami_ref(image))])
     assert service.state is not None

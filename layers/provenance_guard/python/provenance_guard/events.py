@@ -7,11 +7,13 @@ API call, an AMI entering `failed`) yield no work.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from provenance_guard.lambda_identifiers import parse_function_identifier
 from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
 
 
@@ -37,6 +39,12 @@ class EventError(ValueError):
 Parser = Callable[[Mapping[str, Any], "Envelope"], list[Work]]
 CLOUDTRAIL = "AWS API Call via CloudTrail"
 AMI_SHARING_CONTROLS = frozenset({"PG.AMI.3"})
+CODE_SIGNING_CONFIG_CONTROLS = frozenset({"PG.LAMBDA.1", "PG.LAMBDA.2"})
+API_VERSION_SUFFIX = re.compile(r"20\d{6}(v\d+)?$")
+"""Lambda's CloudTrail event names carry the API version: UpdateFunctionCode20150331v2."""
+CODE_SIGNING_CONFIG_ARN = re.compile(
+    r"^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):code-signing-config:csc-[a-z0-9]{17}$"
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ def parse_event(event: object) -> list[Work]:
     if not isinstance(detail, Mapping):
         raise EventError("the event has no 'detail' object")
     if envelope.detail_type == CLOUDTRAIL:
-        parser = _CLOUDTRAIL_PARSERS.get((str(detail.get("eventSource")), str(detail.get("eventName"))))
+        event_name = API_VERSION_SUFFIX.sub("", str(detail.get("eventName")))
+        parser = _CLOUDTRAIL_PARSERS.get((str(detail.get("eventSource")), event_name))
         if detail.get("errorCode"):
             return []  # a failed API call changed nothing
     else:
@@ -160,3 +169,56 @@ _CLOUDTRAIL_PARSERS: dict[tuple[str, str], Parser] = {
     ("ec2.amazonaws.com", "ResetImageAttribute"): _image_attribute_call,
     ("ec2.amazonaws.com", "RunInstances"): _run_instances_call,
 }
+
+
+# --- Lambda (CloudTrail; requestParameters only: AWS documents no responseElements for these calls) ---
+
+
+def _function_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    """Create/Update/Delete of a function or of its code signing attachment: re-read the function.
+
+    A deleted function is read too: gone, its findings are archived; re-created since (events arrive at
+    least once, in no guaranteed order), it is judged instead of wrongly archived."""
+    value = _required(detail, "requestParameters", "functionName")
+    try:
+        function = parse_function_identifier(value)
+    except ValueError as error:
+        raise EventError(f"detail.requestParameters.functionName: {error}") from None
+    account = function.account or envelope.account
+    region = function.region or envelope.region
+    partition = function.partition or partition_for_region(region)
+    return [Work(Action.EVALUATE, ResourceRef(ResourceKind.LAMBDA_FUNCTION, function.name, account, region, partition))]
+
+
+def _code_signing_config_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    """UpdateCodeSigningConfig: re-judge PG.LAMBDA.1-2 of every function that uses the configuration."""
+    arn = _required(detail, "requestParameters", "codeSigningConfigArn")
+    match = CODE_SIGNING_CONFIG_ARN.match(arn)
+    if match is None:
+        raise EventError(f"detail.requestParameters.codeSigningConfigArn {arn!r} is not a code signing config ARN")
+    partition, region, account = match.groups()
+    ref = ResourceRef(ResourceKind.CODE_SIGNING_CONFIG, arn, account, region, partition)
+    return [Work(Action.EXPAND, ref, CODE_SIGNING_CONFIG_CONTROLS)]
+
+
+def _code_signing_config_deleted(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    """DeleteCodeSigningConfig changes no verdict: Lambda deletes a configuration only when no function
+    uses it (ResourceConflictException otherwise), and it can no longer be listed. The event is
+    validated and acknowledged; the sweep re-judges every function anyway."""
+    _required(detail, "requestParameters", "codeSigningConfigArn")
+    return []
+
+
+_LAMBDA = "lambda.amazonaws.com"
+_CLOUDTRAIL_PARSERS.update(
+    {
+        (_LAMBDA, "CreateFunction"): _function_call,
+        (_LAMBDA, "UpdateFunctionCode"): _function_call,
+        (_LAMBDA, "UpdateFunctionConfiguration"): _function_call,
+        (_LAMBDA, "DeleteFunction"): _function_call,
+        (_LAMBDA, "PutFunctionCodeSigningConfig"): _function_call,
+        (_LAMBDA, "DeleteFunctionCodeSigningConfig"): _function_call,
+        (_LAMBDA, "UpdateCodeSigningConfig"): _code_signing_config_call,
+        (_LAMBDA, "DeleteCodeSigningConfig"): _code_signing_config_deleted,
+    }
+)

@@ -47,6 +47,8 @@ class ResourceKind(StrEnum):
     LAMBDA_FUNCTION = "lambda-function"
     IMAGE_BUILDER_IMAGE = "image-builder-image"
     """Not judged itself: expanded into the AMIs the image distributed."""
+    CODE_SIGNING_CONFIG = "code-signing-config"
+    """Not judged itself: expanded into the Lambda functions that use it (`name` is its ARN)."""
 
     @property
     def asff_type(self) -> str:
@@ -60,6 +62,7 @@ _ASFF_TYPES = {
     ResourceKind.ECR_IMAGE: "AwsEcrContainerImage",
     ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
     ResourceKind.IMAGE_BUILDER_IMAGE: "Other",
+    ResourceKind.CODE_SIGNING_CONFIG: "Other",
 }
 
 
@@ -83,7 +86,8 @@ class ResourceRef:
     """One resource in one account and region.
 
     `name` is the resource's own identifier: an AMI id, an instance id, a repository name,
-    `<repository>@sha256:<hex>` for an image, a function name.
+    `<repository>@sha256:<hex>` for an image, a function name (unqualified), an Image Builder image or
+    code signing configuration ARN.
     """
 
     kind: ResourceKind
@@ -102,7 +106,7 @@ class ResourceRef:
             return f"arn:{p}:ec2:{r}:{a}:instance/{self.name}"
         if self.kind is ResourceKind.ECR_REPOSITORY:
             return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
-        if self.kind is ResourceKind.IMAGE_BUILDER_IMAGE:
+        if self.kind in (ResourceKind.IMAGE_BUILDER_IMAGE, ResourceKind.CODE_SIGNING_CONFIG):
             return self.name
         if self.kind is ResourceKind.ECR_IMAGE:
             repository, _, digest = self.name.partition("@")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -125,7 +125,9 @@ class Pipeline:
             expander = self._expanders.get(item.resource.kind)
             if expander is None:
                 raise LookupError(f"nothing expands {item.resource.kind.value} resources")
-            expanded.extend(w for w in expander(item.resource) if w.action is not Action.EXPAND)
+            for found in expander(item.resource):
+                if found.action is not Action.EXPAND:
+                    expanded.append(_restricted(found, item.controls))
         return expanded
 
     def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:
@@ -225,6 +227,13 @@ def _notification(candidate: _Candidate) -> Notification | None:
         previous_exempted=previous is not None and is_exempted(previous.finding),
     )
     return Notification(change, finding) if change else None
+
+
+def _restricted(work: Work, controls: frozenset[str] | None) -> Work:
+    """Work an expansion produced, limited to the controls the expanded item asked for."""
+    if controls is None:
+        return work
+    return replace(work, controls=controls if work.controls is None else work.controls & controls)
 
 
 def _stale(record: FindingRecord, now: datetime) -> bool:

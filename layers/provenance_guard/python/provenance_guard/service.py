@@ -12,6 +12,7 @@ from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
 from provenance_guard.collect.instance import InstanceCollector
+from provenance_guard.collect.lambda_function import LambdaFunctionCollector, functions_using_config_work
 from provenance_guard.controls import registry
 from provenance_guard.model import ResourceKind
 from provenance_guard.notify import Notifier
@@ -37,7 +38,14 @@ def utc_now() -> datetime:
 
 def collectors(clients: ClientFactory) -> dict[ResourceKind, Collector]:
     amis = AmiCollector(clients)
-    return {ResourceKind.AMI: amis, ResourceKind.INSTANCE: InstanceCollector(clients, amis)}
+    found: dict[ResourceKind, Collector] = {
+        ResourceKind.AMI: amis,
+        ResourceKind.INSTANCE: InstanceCollector(clients, amis),
+    }
+    # A container-image function's image is read by whatever collector judges ECR images (PG.LAMBDA.6),
+    # looked up when used, so registering that collector here is all it takes.
+    found[ResourceKind.LAMBDA_FUNCTION] = LambdaFunctionCollector(clients, lambda: found.get(ResourceKind.ECR_IMAGE))
+    return found
 
 
 def build_service(
@@ -64,7 +72,10 @@ def build_service(
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients),
-        expanders={ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients))},
+        expanders={
+            ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
+            ResourceKind.CODE_SIGNING_CONFIG: partial(functions_using_config_work, clients),
+        },
         policy=policy,
         state=state,
         publisher=publisher,

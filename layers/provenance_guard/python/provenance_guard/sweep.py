@@ -24,7 +24,7 @@ from provenance_guard.state import FindingStateStore
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
 PAGE_SOURCE = ("provenance-guard", "Sweep Page")
 PAGE_SIZE = 25
-INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
+INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances", "lambda:ListFunctions")
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 Inventory = Callable[[ClientFactory, str], Iterator[str]]
@@ -57,9 +57,15 @@ def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
             yield from (instance["InstanceId"] for instance in reservation.get("Instances", []))
 
 
+def lambda_functions(clients: ClientFactory, region: str) -> Iterator[str]:
+    for page in clients.client("lambda", region).get_paginator("list_functions").paginate():
+        yield from (function["FunctionName"] for function in page.get("Functions", []))
+
+
 INVENTORIES: dict[ResourceKind, Inventory] = {
     ResourceKind.AMI: owned_amis,
     ResourceKind.INSTANCE: live_instances,
+    ResourceKind.LAMBDA_FUNCTION: lambda_functions,
 }
 
 

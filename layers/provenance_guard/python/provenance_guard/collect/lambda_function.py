@@ -1,0 +1,225 @@
+"""Reads a Lambda function, the versions its aliases serve, its code signing and its image into a
+`LambdaFunctionSnapshot`; and expands a code signing configuration into the functions that use it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from provenance_guard.collect.base import Collector
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.lambda_model import (
+    CodeSigning,
+    FunctionVersion,
+    ImageEvidence,
+    LambdaFunctionSnapshot,
+    LayerUse,
+    SigningJobStatus,
+)
+from provenance_guard.events import Action, Work
+from provenance_guard.lambda_identifiers import LATEST, layer_owner, parse_function_identifier, parse_image_uri
+from provenance_guard.model import ResourceKind, ResourceRef
+
+logger = logging.getLogger(__name__)
+
+READ_FUNCTION = ("lambda:GetFunction", "lambda:ListAliases")
+READ_CODE_SIGNING = ("lambda:GetFunctionCodeSigningConfig", "lambda:GetCodeSigningConfig")
+READ_SIGNING_JOB = ("signer:DescribeSigningJob",)
+LIST_FUNCTIONS_BY_CONFIG = "lambda:ListFunctionsByCodeSigningConfig"
+GONE = frozenset({"ResourceNotFoundException"})
+UNREADABLE = frozenset({"AccessDeniedException", "AccessDenied", "ResourceNotFoundException", "ValidationException"})
+
+
+def _error(error: Any) -> str:
+    return f"{error.response['Error'].get('Code', '?')}: {error.response['Error'].get('Message', '')}"
+
+
+class LambdaFunctionCollector:
+    """Reads functions with lambda:GetFunction / ListAliases / Get[Function]CodeSigningConfig and the
+    signing job of their code with signer:DescribeSigningJob; images through the ECR image collector."""
+
+    def __init__(self, clients: ClientFactory, images: Callable[[], Collector | None] = lambda: None) -> None:
+        self._clients = clients
+        self._images = images
+
+    def collect(self, ref: ResourceRef) -> LambdaFunctionSnapshot | None:
+        """The function's snapshot, or None once it no longer exists (its findings are archived)."""
+        from botocore.exceptions import ClientError
+
+        lam = self._clients.client("lambda", ref.region)
+        try:
+            latest = lam.get_function(FunctionName=ref.name)
+            served = self._aliased_versions(lam, ref.name)
+            responses = [(LATEST, latest)]
+            for version in sorted((v for v in served if v != LATEST), key=_version_order):
+                response = self._version_response(lam, ref.name, version)
+                if response is not None:
+                    responses.append((version, response))
+            configuration = latest.get("Configuration", {})
+            package_type = configuration.get("PackageType", "Zip")
+            code_signing = self._code_signing(lam, ref.name) if package_type == "Zip" else None
+        except ClientError as error:
+            if error.response["Error"]["Code"] in GONE:
+                return None
+            raise
+        versions = tuple(
+            self._version(ref, version, response, served.get(version, ())) for version, response in responses
+        )
+        return LambdaFunctionSnapshot(
+            ref=ref,
+            package_type=package_type,
+            versions=versions,
+            code_signing=code_signing,
+            tags=dict(latest.get("Tags") or {}),
+            handler=configuration.get("Handler"),
+            architectures=tuple(configuration.get("Architectures") or ()),
+        )
+
+    @staticmethod
+    def _version_response(lam: Any, name: str, version: str) -> Mapping[str, Any] | None:
+        """A published version; None if it vanished since ListAliases (the function itself still exists)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            response: Mapping[str, Any] = lam.get_function(FunctionName=name, Qualifier=version)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in GONE:
+                raise
+            logger.info("version %s of %s vanished while it was read; not judged", version, name)
+            return None
+        return response
+
+    @staticmethod
+    def _aliased_versions(lam: Any, name: str) -> dict[str, tuple[str, ...]]:
+        """Version -> the aliases routing to it ($LATEST always listed; weighted aliases count twice)."""
+        served: dict[str, list[str]] = {LATEST: []}
+        for page in lam.get_paginator("list_aliases").paginate(FunctionName=name):
+            for alias in page.get("Aliases", []):
+                weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+                for version in (alias["FunctionVersion"], *weights):
+                    served.setdefault(version, []).append(alias["Name"])
+        return {version: tuple(sorted(set(aliases))) for version, aliases in served.items()}
+
+    def _code_signing(self, lam: Any, name: str) -> CodeSigning | None:
+        from botocore.exceptions import ClientError
+
+        arn = lam.get_function_code_signing_config(FunctionName=name).get("CodeSigningConfigArn")
+        if not arn:
+            return None
+        try:
+            config = lam.get_code_signing_config(CodeSigningConfigArn=arn)["CodeSigningConfig"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in UNREADABLE:
+                raise
+            return CodeSigning(arn, None, (), _error(error))
+        return CodeSigning(
+            config_arn=arn,
+            policy=(config.get("CodeSigningPolicies") or {}).get("UntrustedArtifactOnDeployment", "Warn"),
+            allowed_publishers=tuple((config.get("AllowedPublishers") or {}).get("SigningProfileVersionArns") or ()),
+        )
+
+    def _version(
+        self, ref: ResourceRef, version: str, response: Mapping[str, Any], aliases: tuple[str, ...]
+    ) -> FunctionVersion:
+        configuration = response.get("Configuration", {})
+        job_arn = configuration.get("SigningJobArn")
+        code = response.get("Code") or {}
+        return FunctionVersion(
+            version=version,
+            aliases=aliases,
+            runtime=configuration.get("Runtime"),
+            code_sha256=configuration.get("CodeSha256", ""),
+            last_modified=configuration.get("LastModified", ""),
+            signing_profile_version_arn=configuration.get("SigningProfileVersionArn"),
+            signing_job_arn=job_arn,
+            layers=tuple(_layer(entry) for entry in configuration.get("Layers") or ()),
+            signing_job=self._signing_job(ref, job_arn) if job_arn else None,
+            image=self._image(ref, code) if code.get("ImageUri") else None,
+        )
+
+    def _signing_job(self, ref: ResourceRef, arn: str) -> SigningJobStatus:
+        from botocore.exceptions import ClientError
+
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or "/signing-jobs/" not in parts[5]:
+            return SigningJobStatus(arn, error="not a signing job ARN")
+        if parts[4] != ref.account:
+            return SigningJobStatus(arn, error=f"the job belongs to account {parts[4]}; only its owner can read it")
+        try:
+            job = self._clients.client("signer", parts[3]).describe_signing_job(jobId=parts[5].rsplit("/", 1)[-1])
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in UNREADABLE:
+                raise
+            return SigningJobStatus(arn, error=_error(error))
+        revocation = job.get("revocationRecord") or {}
+        return SigningJobStatus(
+            arn=arn,
+            expires_at=_time(job.get("signatureExpiresAt")),
+            revoked_at=_time(revocation.get("revokedAt")),
+            revoked_reason=revocation.get("reason") or ("revoked" if revocation else None),
+        )
+
+    def _image(self, ref: ResourceRef, code: Mapping[str, Any]) -> ImageEvidence:
+        from botocore.exceptions import ClientError
+
+        uri, resolved = str(code["ImageUri"]), code.get("ResolvedImageUri")
+        try:
+            reference = parse_image_uri(str(resolved or uri))
+        except ValueError as error:
+            return ImageEvidence(uri, resolved, None, None, error=str(error))
+        account, region = reference.ecr_account, reference.ecr_region
+        if not (account and region and reference.digest):
+            return ImageEvidence(uri, resolved, reference, None, error="not an ECR image resolved to a digest")
+        ecr_ref = ResourceRef(
+            ResourceKind.ECR_IMAGE, f"{reference.repository}@{reference.digest}", account, region, ref.partition
+        )
+        collector = self._images()
+        if collector is None:
+            return ImageEvidence(uri, resolved, reference, ecr_ref, error="no ECR image collector is installed")
+        try:
+            snapshot = collector.collect(ecr_ref)
+        except ClientError as error:
+            return ImageEvidence(uri, resolved, reference, ecr_ref, error=_error(error))
+        if snapshot is None:
+            return ImageEvidence(uri, resolved, reference, ecr_ref, error=f"image {ecr_ref.name} is not in ECR")
+        return ImageEvidence(uri, resolved, reference, ecr_ref, snapshot=snapshot)
+
+
+def _layer(entry: Mapping[str, Any]) -> LayerUse:
+    arn = str(entry.get("Arn", ""))
+    return LayerUse(arn, layer_owner(arn), entry.get("SigningProfileVersionArn"), entry.get("SigningJobArn"))
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (1 << 30, version)
+
+
+def _time(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def functions_using_config_work(clients: ClientFactory, ref: ResourceRef) -> list[Work]:
+    """Evaluation work for every function that uses a code signing configuration (ref.name = its ARN)."""
+    from botocore.exceptions import ClientError
+
+    lam = clients.client("lambda", ref.region)
+    work = []
+    try:
+        for page in lam.get_paginator("list_functions_by_code_signing_config").paginate(CodeSigningConfigArn=ref.name):
+            for arn in page.get("FunctionArns", []):
+                function = parse_function_identifier(arn)
+                name_ref = ResourceRef(
+                    ResourceKind.LAMBDA_FUNCTION,
+                    function.name,
+                    function.account or ref.account,
+                    function.region or ref.region,
+                    function.partition or ref.partition,
+                )
+                work.append(Work(Action.EVALUATE, name_ref))
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in GONE:
+            raise
+        logger.warning("code signing configuration %s no longer exists; no function uses it", ref.name)
+    return work
