@@ -94,8 +94,10 @@ def sweep(service: Service) -> tuple[float, float, dict[str, Any]]:
     return time.perf_counter() - wall, time.process_time() - cpu, response
 
 
-def imported_findings(securityhub: Any) -> int:
-    return sum(len(p["Findings"]) for p in securityhub.get_paginator("get_findings").paginate(MaxResults=100))
+def finding_versions(securityhub: Any) -> dict[str, str]:
+    """Finding id -> UpdatedAt, for every finding in Security Hub."""
+    pages = securityhub.get_paginator("get_findings").paginate(MaxResults=100)
+    return {f["Id"]: f["UpdatedAt"] for page in pages for f in page["Findings"]}
 
 
 def per_event(service: Service, counter: CallCounter) -> dict[str, dict[str, Any]]:
@@ -156,11 +158,13 @@ def run(resources: int) -> dict[str, Any]:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         first_wall, first_cpu, _ = sweep(service)
         first_calls = counter.take()
-        findings = imported_findings(securityhub)
+        versions = finding_versions(securityhub)
+        findings = len(versions)
         counter.take()
         second_wall, _, _ = sweep(service)
         second_calls = counter.take()
-        reimported = second_calls["dynamodb:PutItem"]  # the state store saves each finding it imported
+        after = finding_versions(securityhub)
+        reimported = sum(1 for finding_id, updated in after.items() if versions.get(finding_id) != updated)
         events = per_event(service, counter)
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     hub_calls = first_calls["securityhub:BatchImportFindings"]
