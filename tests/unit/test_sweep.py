@@ -232,3 +232,67 @@ def test_a_malformed_page_is_an_event_error(detail: dict[str, Any]) -> None:
     message["detail"] = detail
     with pytest.raises(EventError):
         page_work(message)
+
+
+def _drain(sqs: Any, queue_url: str) -> list[str]:
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def _versions(securityhub: Any) -> dict[str, str]:
+    pages = securityhub.get_paginator("get_findings").paginate()
+    return {f["Id"]: f["UpdatedAt"] for page in pages for f in page["Findings"]}
+
+
+def test_a_sweep_interrupted_half_way_and_started_again_imports_everything_once(
+    service: Service, make_ami: Callable[..., str], securityhub: Any
+) -> None:
+    """The planner ran, one page was processed, then the rest was lost (say the function timed out and
+    the pages expired). The next sweep finishes the work without re-importing what was done."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="sweep")["QueueUrl"]
+    fanning = dataclasses.replace(service, settings=dataclasses.replace(service.settings, sweep_queue_url=queue_url))
+    images = [make_ami(f"image-{i}") for i in range(2 * PAGE_SIZE)]
+    start = {"Records": [sqs_record("s", json.dumps(SCHEDULED_EVENT))]}
+
+    handle_sqs_batch(start, fanning, sweep=True)
+    first, _lost = _drain(sqs, queue_url)
+    handle_sqs_batch({"Records": [sqs_record("p1", first)]}, fanning, sweep=True)
+    done = _versions(securityhub)
+    assert done  # the first page was imported before the interruption
+
+    handle_sqs_batch(start, fanning, sweep=True)  # the next scheduled sweep
+    pages = _drain(sqs, queue_url)
+    handle_sqs_batch({"Records": [sqs_record(str(i), body) for i, body in enumerate(pages)]}, fanning, sweep=True)
+
+    after = _versions(securityhub)
+    assert set(after) >= set(done)
+    assert all(after[fid] == updated for fid, updated in done.items())  # nothing imported twice
+    imported = {
+        f["Resources"][0]["Id"]
+        for page in securityhub.get_paginator("get_findings").paginate()
+        for f in page["Findings"]
+    }
+    assert imported == {ami_ref(i).arn for i in images}
+
+
+def test_throttling_on_a_read_api_and_on_security_hub_loses_nothing_and_imports_nothing_twice(
+    service: Service, make_ami: Callable[..., str], securityhub: Any
+) -> None:
+    from provenance_guard_cli.emulator.faults import inject_faults
+
+    images = [make_ami(f"image-{i}") for i in range(PAGE_SIZE + 2)]
+    inject_faults("ec2", "DescribeImageAttribute", "RequestLimitExceeded", count=3)
+    inject_faults("securityhub", "BatchImportFindings", "ThrottlingException", count=2)
+
+    response = handle_sqs_batch({"Records": [sqs_record("s", json.dumps(SCHEDULED_EVENT))]}, service, sweep=True)
+
+    assert response == {"batchItemFailures": []}
+    findings = [f for page in securityhub.get_paginator("get_findings").paginate() for f in page["Findings"]]
+    assert len(findings) == len({f["Id"] for f in findings})
+    assert {f["Resources"][0]["Id"] for f in findings} == {ami_ref(i).arn for i in images}
+    assert all(f["CreatedAt"] == f["UpdatedAt"] for f in findings)  # each imported exactly once
