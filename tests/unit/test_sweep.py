@@ -283,7 +283,7 @@ def test_a_sweep_interrupted_half_way_and_started_again_imports_everything_once(
 def test_throttling_on_a_read_api_and_on_security_hub_loses_nothing_and_imports_nothing_twice(
     service: Service, make_ami: Callable[..., str], securityhub: Any
 ) -> None:
-    from provenance_guard_cli.emulator.faults import inject_faults
+    from provenance_guard_cli.emulator.faults import inject_faults, pending_faults
 
     images = [make_ami(f"image-{i}") for i in range(PAGE_SIZE + 2)]
     inject_faults("ec2", "DescribeImageAttribute", "RequestLimitExceeded", count=3)
@@ -292,6 +292,7 @@ def test_throttling_on_a_read_api_and_on_security_hub_loses_nothing_and_imports_
     response = handle_sqs_batch({"Records": [sqs_record("s", json.dumps(SCHEDULED_EVENT))]}, service, sweep=True)
 
     assert response == {"batchItemFailures": []}
+    assert pending_faults() == []  # every injected fault was hit, and retried past
     findings = [f for page in securityhub.get_paginator("get_findings").paginate() for f in page["Findings"]]
     assert len(findings) == len({f["Id"] for f in findings})
     assert {f["Resources"][0]["Id"] for f in findings} == {ami_ref(i).arn for i in images}
