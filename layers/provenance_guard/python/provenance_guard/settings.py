@@ -15,6 +15,7 @@ ENV_FUNCTION = "PROVENANCE_GUARD_FUNCTION"
 ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
 ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
 ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
+ENV_REGISTRY_URL = "PROVENANCE_GUARD_REGISTRY_URL"
 
 
 class SettingsError(RuntimeError):
@@ -32,6 +33,8 @@ class Settings:
     policy_max_age_seconds: int = 300
     aws_max_attempts: int = 8
     """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
+    registry_url: str | None = None
+    """Replaces ECR's registry endpoint for the OCI data path (a local registry in tests and the demo)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +50,9 @@ class Settings:
             max_attempts = int(env.get(ENV_AWS_MAX_ATTEMPTS, "8"))
         except ValueError as error:
             raise SettingsError(str(error)) from None
+        registry_url = env.get(ENV_REGISTRY_URL) or None
+        if registry_url and not registry_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{ENV_REGISTRY_URL} must be an http(s) URL, got {registry_url!r}")
         if not 0 < rps < 10:
             raise SettingsError(f"{ENV_SECURITYHUB_RPS} must be between 0 and 10 (Security Hub's limit)")
         return cls(
@@ -58,4 +64,5 @@ class Settings:
             securityhub_requests_per_second=rps,
             policy_max_age_seconds=max_age,
             aws_max_attempts=max_attempts,
+            registry_url=registry_url,
         )
