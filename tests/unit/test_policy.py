@@ -42,6 +42,7 @@ container:
         trust_stores: ["signingAuthority:aws-signer"]
         trusted_identities: []
     cosign_public_keys: []
+  allowed_mutable_tags: [latest]
 lambda:
   trusted_signing_profiles: []
   trusted_layer_accounts: [self]
@@ -88,6 +89,7 @@ FULL_POLICY: dict[str, Any] = {
             ],
             "cosign_public_keys": ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"],
         },
+        "allowed_mutable_tags": ["latest", "dev-*"],
     },
     "lambda": {
         "trusted_signing_profiles": ["arn:aws:signer:us-east-1:111122223333:/signing-profiles/release"],

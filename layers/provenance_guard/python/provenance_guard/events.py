@@ -160,3 +160,10 @@ _CLOUDTRAIL_PARSERS: dict[tuple[str, str], Parser] = {
     ("ec2.amazonaws.com", "ResetImageAttribute"): _image_attribute_call,
     ("ec2.amazonaws.com", "RunInstances"): _run_instances_call,
 }
+
+# Parsers of other resource families live in their own modules, registered here once the names they
+# import from this module exist.
+from provenance_guard import events_ecr  # noqa: E402
+
+_PARSERS.update(events_ecr.PARSERS)
+_CLOUDTRAIL_PARSERS.update(events_ecr.CLOUDTRAIL_PARSERS)

@@ -47,6 +47,8 @@ class ResourceKind(StrEnum):
     LAMBDA_FUNCTION = "lambda-function"
     IMAGE_BUILDER_IMAGE = "image-builder-image"
     """Not judged itself: expanded into the AMIs the image distributed."""
+    ECR_REGISTRY = "ecr-registry"
+    """Not judged itself: a registry-wide change (scanning rules) expands into its repositories."""
 
     @property
     def asff_type(self) -> str:
@@ -60,6 +62,7 @@ _ASFF_TYPES = {
     ResourceKind.ECR_IMAGE: "AwsEcrContainerImage",
     ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
     ResourceKind.IMAGE_BUILDER_IMAGE: "Other",
+    ResourceKind.ECR_REGISTRY: "Other",
 }
 
 
@@ -104,6 +107,8 @@ class ResourceRef:
             return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
         if self.kind is ResourceKind.IMAGE_BUILDER_IMAGE:
             return self.name
+        if self.kind is ResourceKind.ECR_REGISTRY:
+            return f"arn:{p}:ecr:{r}:{a}:registry"
         if self.kind is ResourceKind.ECR_IMAGE:
             repository, _, digest = self.name.partition("@")
             return f"arn:{p}:ecr:{r}:{a}:repository/{repository}/{digest}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -125,7 +125,12 @@ class Pipeline:
             expander = self._expanders.get(item.resource.kind)
             if expander is None:
                 raise LookupError(f"nothing expands {item.resource.kind.value} resources")
-            expanded.extend(w for w in expander(item.resource) if w.action is not Action.EXPAND)
+            expanded.extend(
+                # what the event asked to judge carries over to what the resource expands into
+                replace(w, controls=item.controls) if w.controls is None else w
+                for w in expander(item.resource)
+                if w.action is not Action.EXPAND
+            )
         return expanded
 
     def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:

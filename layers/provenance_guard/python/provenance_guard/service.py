@@ -10,11 +10,15 @@ from functools import cache, partial
 from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr import EcrRegistryReader, EcrRepositoryCollector, registry_repositories_work
+from provenance_guard.collect.ecr_image import EcrImageCollector, expand_pushed_image
 from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
 from provenance_guard.collect.instance import InstanceCollector
 from provenance_guard.controls import registry
-from provenance_guard.model import ResourceKind
+from provenance_guard.events import Work
+from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.notify import Notifier
+from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.pipeline import Pipeline
 from provenance_guard.policy import Policy
 from provenance_guard.policy_source import file_policy, ssm_policy
@@ -34,9 +38,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def collectors(clients: ClientFactory) -> dict[ResourceKind, Collector]:
+def collectors(clients: ClientFactory, registries: EcrRegistries) -> dict[ResourceKind, Collector]:
     amis = AmiCollector(clients)
-    return {ResourceKind.AMI: amis, ResourceKind.INSTANCE: InstanceCollector(clients, amis)}
+    ecr = EcrRegistryReader(clients)
+    return {
+        ResourceKind.AMI: amis,
+        ResourceKind.INSTANCE: InstanceCollector(clients, amis),
+        ResourceKind.ECR_REPOSITORY: EcrRepositoryCollector(clients, ecr),
+        ResourceKind.ECR_IMAGE: EcrImageCollector(clients, registries, ecr),
+    }
+
+
+def expanders(
+    clients: ClientFactory, registries: EcrRegistries
+) -> dict[ResourceKind, Callable[[ResourceRef], list[Work]]]:
+    return {
+        ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
+        ResourceKind.ECR_IMAGE: partial(expand_pushed_image, registries),
+        ResourceKind.ECR_REGISTRY: partial(registry_repositories_work, clients),
+    }
 
 
 def build_service(
@@ -58,10 +78,11 @@ def build_service(
         limiter = RateLimiter(settings.securityhub_requests_per_second)
         publisher = SecurityHubPublisher(partial(clients.client, "securityhub"), limiter)
     notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
+    registries = EcrRegistries(clients, settings.registry_url)
     pipeline = Pipeline(
         registry=registry,
-        collectors=collectors(clients),
-        expanders={ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients))},
+        collectors=collectors(clients, registries),
+        expanders=expanders(clients, registries),
         policy=policy,
         state=FindingStateStore(clients.client("dynamodb"), settings.table_name),
         publisher=publisher,

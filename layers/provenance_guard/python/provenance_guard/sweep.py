@@ -1,7 +1,7 @@
 """The scheduled sweep: inventories the account's resources and sends them down the same pipeline.
 
-Today it covers the AMIs the account owns and its instances; each resource family adds its
-inventory here.
+Today it covers the AMIs the account owns, its instances, and its ECR repositories with every image
+in them; each resource family adds its inventory here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from provenance_guard.events import Action, EventError, Work
 from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
 
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
-INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances")
+INVENTORY_PERMISSIONS = (
+    "ec2:DescribeImages",
+    "ec2:DescribeInstances",
+    "ecr:DescribeRepositories",
+    "ecr:DescribeImages",
+)
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 
@@ -45,3 +50,22 @@ def inventory(clients: ClientFactory, account: str, region: str, partition: str)
             for instance in reservation.get("Instances", []):
                 ref = ResourceRef(ResourceKind.INSTANCE, instance["InstanceId"], account, region, partition)
                 yield Work(Action.EVALUATE, ref)
+    yield from ecr_inventory(clients, account, region, partition)
+
+
+def ecr_inventory(clients: ClientFactory, account: str, region: str, partition: str) -> Iterator[Work]:
+    """Every repository of the account's registry in `region`, then every image digest in it (an
+    index and its platform images are separate digests, each judged on its own)."""
+    ecr: Any = clients.client("ecr", region)
+    for page in ecr.get_paginator("describe_repositories").paginate():
+        for repository in page.get("repositories", []):
+            name = repository["repositoryName"]
+            yield Work(Action.EVALUATE, ResourceRef(ResourceKind.ECR_REPOSITORY, name, account, region, partition))
+            for images in ecr.get_paginator("describe_images").paginate(repositoryName=name):
+                for image in images.get("imageDetails", []):
+                    if image.get("subjectManifestDigest"):
+                        continue  # a signature, SBOM or other referrer: not a container image
+                    ref = ResourceRef(
+                        ResourceKind.ECR_IMAGE, f"{name}@{image['imageDigest']}", account, region, partition
+                    )
+                    yield Work(Action.EVALUATE, ref)

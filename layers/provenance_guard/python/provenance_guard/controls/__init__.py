@@ -1,6 +1,16 @@
 """Every control module, imported explicitly so the registry is complete once this package loads."""
 
-from provenance_guard.controls import ami, ami_hygiene, instance
+from provenance_guard.controls import ami, ami_hygiene, ecr_image, ecr_repository, ecr_scan, instance
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
 
-__all__ = ["Control", "EvaluationContext", "ami", "ami_hygiene", "instance", "registry"]
+__all__ = [
+    "Control",
+    "EvaluationContext",
+    "ami",
+    "ami_hygiene",
+    "ecr_image",
+    "ecr_repository",
+    "ecr_scan",
+    "instance",
+    "registry",
+]
