@@ -47,9 +47,11 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from . import ec2_images, faults, imagebuilder, securityhub
+        from . import ec2_images, ecr, faults, imagebuilder, inspector2, securityhub
 
         ec2_images.install()
+        ecr.install()
+        inspector2.install()
         imagebuilder.install()
         securityhub.install()
         faults.install()

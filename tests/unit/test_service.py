@@ -11,9 +11,9 @@ import pytest
 
 from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind
+from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.service import Service, build_service, collectors, default_service, utc_now
 from provenance_guard.settings import (
     ENV_POLICY_FILE,
