@@ -59,8 +59,22 @@ def ami_available(image_id: str) -> dict[str, Any]:
     )
 
 
-def build_account(client: Callable[[str], Any]) -> list[Step]:
-    """Create the sample AMIs; return, in order, the changes made to them and the events they cause."""
+def build_account(
+    client: Callable[[str], Any],
+    registry_url: str | None = None,
+    plan_scan: Callable[..., None] | None = None,
+) -> list[Step]:
+    """Create the sample AMIs (and, given a registry and the emulator's scan planner, the sample
+    container images); return, in order, the changes made to them and the events they cause."""
+    steps = _build_amis(client)
+    if registry_url and plan_scan:
+        from provenance_guard_cli.sample_containers import build_containers
+
+        steps += build_containers(client, registry_url, plan_scan)
+    return steps
+
+
+def _build_amis(client: Callable[[str], Any]) -> list[Step]:
     ec2 = client("ec2")
     golden_image_arn = _build_golden_image(client("imagebuilder"))
     golden = client("imagebuilder").get_image(imageBuildVersionArn=golden_image_arn)["image"]["outputResources"][

@@ -80,3 +80,13 @@ def test_demo_prints_real_findings_and_notifications(emulator, template_path, ca
     assert "PG.EC2.1 FAILED" in out
     assert "(archived)" in out
     assert "Notifications sent (0)" not in out
+    # the container family: a hardened repository's clean image, a mutable unscanned repository, an image
+    # over the CVE threshold, an image from an untrusted base
+    assert "local OCI registry (docker-registry)" in out
+    assert "PG.ECR.1  PASSED             MEDIUM    repository/payments/api" in out
+    assert "PG.ECR.5  PASSED" in out
+    assert "PG.ECR.1  FAILED             MEDIUM    repository/sandbox/tools" in out
+    assert "PG.ECR.2  FAILED             MEDIUM    repository/sandbox/tools" in out
+    assert "PG.ECR.5  FAILED             CRITICAL  payments/worker@sha256:" in out
+    assert "CRITICAL PG.ECR.5 FAILED: payments/worker@sha256:" in out
+    assert "PG.ECR.4  FAILED             MEDIUM    payments/reports@sha256:" in out

@@ -139,7 +139,7 @@ def _judge_scan(
         waited = image.pushed_at is None or now - image.pushed_at >= SCAN_GRACE
         what = "no scan" if status is None else f"the scan is still {status}"
         if waited:
-            failed.append(Reason("NO_COMPLETED_SCAN", f"{prefix}{what} {SCAN_GRACE.days} day after the push"))
+            failed.append(Reason("NO_COMPLETED_SCAN", f"{prefix}{what} a day or more after the push"))
         else:
             pending.append(Reason("SCAN_PENDING", f"{prefix}{what} yet (pushed less than a day ago)"))
         return
