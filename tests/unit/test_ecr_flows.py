@@ -220,3 +220,27 @@ def test_a_registry_scanning_change_re_judges_every_repository(ecr, pusher, ecr_
         ("svc-a", "PG.ECR.1", "FAILED"),
         ("svc-b", "PG.ECR.1", "FAILED"),
     }
+
+
+def test_a_platform_image_scan_updates_its_index_summary(ecr, pusher, ecr_service):
+    ecr.create_repository(repositoryName="multi-scan")
+    arm = push_image(ecr, pusher, "multi-scan", image_manifest(pusher, "multi-scan", labels=BASE, architecture="arm64"))
+    amd = push_image(
+        ecr, pusher, "multi-scan", image_manifest(pusher, "multi-scan", labels=BASE, architecture="amd64", layer=b"amd")
+    )
+    index = push_image(ecr, pusher, "multi-scan", image_index([("linux/arm64", arm), ("linux/amd64", amd)]), "v1")
+    plan_scan("multi-scan", amd.digest, vulnerabilities=[CRITICAL])
+    arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/multi-scan"
+
+    report = ecr_service.pipeline.run(
+        parse_event(ecr_event("inspector2-scan-ecr.json", **{"repository-name": arn, "image-digest": amd.digest}))
+    )
+
+    results = {(e.verdict.control_id, e.ref.name): e.verdict for e in report.evaluated}
+    assert results[("PG.ECR.5", f"multi-scan@{amd.digest}")].status.value == "FAILED"
+    summary = results[("PG.ECR.5", f"multi-scan@{index.digest}")]
+    assert summary.status.value == "FAILED"
+    assert summary.severity is not None
+    assert summary.severity.value == "CRITICAL"
+    assert summary.reasons[0].description.startswith("linux/amd64: 1 CRITICAL findings")
+    assert ("PG.ECR.5", f"multi-scan@{arm.digest}") not in results

@@ -44,7 +44,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             "ecr-image-scan.json",
             [
                 Work(
-                    Action.EVALUATE,
+                    Action.EXPAND,
                     image(f"my-repository-name@{ECR_SAMPLE_DIGEST}", region="us-east-1"),
                     SCANNED_IMAGE_CONTROLS,
                 )
@@ -55,7 +55,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             "inspector2-scan-ecr.json",
             [
                 Work(
-                    Action.EVALUATE,
+                    Action.EXPAND,
                     image(
                         "inspector2@sha256:965fbcae990b0467ed5657caceaec165018ef44a4d2d46c7cdea80a9dff0d1ea",
                         "111122223333",
@@ -70,7 +70,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             "inspector2-scan-ecr-ecr-userguide.json",
             [
                 Work(
-                    Action.EVALUATE,
+                    Action.EXPAND,
                     image(f"amazon/amazon-ecs-sample@{GUIDE_DIGEST}", region="us-east-2"),
                     SCANNED_IMAGE_CONTROLS,
                 )
@@ -81,7 +81,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             "inspector2-finding-ecr.json",
             [
                 Work(
-                    Action.EVALUATE,
+                    Action.EXPAND,
                     image(
                         "inspector2@sha256:84f507df33c6864d49c296fb734192696e4cb6f78166ac51ac8b9b118181085d",
                         region="eu-central-1",
@@ -95,7 +95,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             "inspector2-finding-ecr-ecr-userguide.json",
             [
                 Work(
-                    Action.EVALUATE,
+                    Action.EXPAND,
                     image(f"amazon/amazon-ecs-sample@{GUIDE_DIGEST}", region="us-east-2"),
                     frozenset({"PG.ECR.5"}),
                 )
@@ -161,7 +161,7 @@ def test_an_inspector_finding_that_closes_re_evaluates_the_image() -> None:
     event = load_event("inspector2-finding-ecr.json")
     event["detail"]["status"] = "CLOSED"
     [work] = parse_event(event)
-    assert work.action is Action.EVALUATE
+    assert work.action is Action.EXPAND  # the image, and the indexes that list it
     assert work.controls == frozenset({"PG.ECR.5"})
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRepositoryCollector, registry_repositories_work
-from provenance_guard.collect.ecr_image import EcrImageCollector, expand_pushed_image
+from provenance_guard.collect.ecr_expand import ImageExpander
+from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.collect.ecr_scan import BASIC, INSPECTOR
 from provenance_guard.events import Action
 from provenance_guard.model import ResourceKind
@@ -157,8 +158,16 @@ def test_an_index_carries_its_platform_images(ecr, pusher, collector):
         ("linux/amd64", amd.digest),
     ]
     assert all(c is not None and c.scan is not None and c.scan.status == "COMPLETE" for _, c in snapshot.platforms)
-    work = expand_pushed_image(EcrRegistries(ClientFactory(), pusher.url), image_ref("multi", index.digest))
+    clients = ClientFactory()
+    expand = ImageExpander(clients, EcrRegistries(clients, pusher.url))
+    work = expand(image_ref("multi", index.digest))
     assert [w.resource.name for w in work] == [f"multi@{d}" for d in (index.digest, arm.digest, amd.digest)]
+    # a platform image's scan changes its index's summary: the index is judged again too
+    assert [w.resource.name for w in expand(image_ref("multi", amd.digest))] == [
+        f"multi@{amd.digest}",
+        f"multi@{index.digest}",
+    ]
+    assert [w.resource.name for w in expand(image_ref("gone", amd.digest))] == [f"gone@{amd.digest}"]
 
 
 def test_a_signature_is_an_artifact(ecr, pusher, collector):

@@ -60,7 +60,7 @@ def _ecr_image_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Wor
 
 def _ecr_image_scan(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
     image = _image(envelope, _required(detail, "repository-name"), _required(detail, "image-digest"))
-    return [Work(Action.EVALUATE, image, SCANNED_IMAGE_CONTROLS)]
+    return [Work(Action.EXPAND, image, SCANNED_IMAGE_CONTROLS)]
 
 
 def _inspector_scan(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
@@ -69,7 +69,7 @@ def _inspector_scan(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]
     arn = REPOSITORY_ARN.match(named)
     repository, account = (arn["name"], arn["account"]) if arn else (named, None)
     image = _image(envelope, repository, _required(detail, "image-digest"), account)
-    return [Work(Action.EVALUATE, image, SCANNED_IMAGE_CONTROLS)]
+    return [Work(Action.EXPAND, image, SCANNED_IMAGE_CONTROLS)]
 
 
 def _inspector_finding(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
@@ -91,7 +91,7 @@ def _inspector_finding(detail: Mapping[str, Any], envelope: Envelope) -> list[Wo
             repository, _, encoded = arn["name"].rpartition("/sha256:")
             digest, account = f"sha256:{encoded}", arn["account"]
         ref = _image(envelope, repository, digest, account if isinstance(account, str) else None)
-        work.append(Work(Action.EVALUATE, ref, VULNERABILITY_CONTROLS))
+        work.append(Work(Action.EXPAND, ref, VULNERABILITY_CONTROLS))
     if not work:
         raise EventError("the finding concerns no ECR container image")
     return work

@@ -11,7 +11,8 @@ from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, EcrRepositoryCollector, registry_repositories_work
-from provenance_guard.collect.ecr_image import EcrImageCollector, expand_pushed_image
+from provenance_guard.collect.ecr_expand import ImageExpander
+from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
 from provenance_guard.collect.instance import InstanceCollector
 from provenance_guard.controls import registry
@@ -54,7 +55,7 @@ def expanders(
 ) -> dict[ResourceKind, Callable[[ResourceRef], list[Work]]]:
     return {
         ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
-        ResourceKind.ECR_IMAGE: partial(expand_pushed_image, registries),
+        ResourceKind.ECR_IMAGE: ImageExpander(clients, registries),
         ResourceKind.ECR_REGISTRY: partial(registry_repositories_work, clients),
     }
 

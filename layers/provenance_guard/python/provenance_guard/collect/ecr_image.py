@@ -14,7 +14,6 @@ from typing import Any
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule, RegistryScanning
 from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
-from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.oci.manifest import BASE_DIGEST, BASE_NAME, IMAGE_CONFIG_TYPES, INDEX_TYPES, image_config_labels
@@ -174,21 +173,6 @@ class EcrImageCollector:
             for entry in index.manifests
             if entry.platform != "unknown/unknown"  # BuildKit attestation manifests
         ]
-
-
-def expand_pushed_image(registries: EcrRegistries, ref: ResourceRef) -> list[Work]:
-    """A pushed digest, and when it is an image index, each platform image it lists (judged per digest)."""
-    work = [Work(Action.EVALUATE, ref)]
-    repository, digest = split_image_name(ref.name)
-    try:
-        manifest = registries.reader(ref.account, ref.region).manifest(repository, digest)
-    except RegistryError as error:
-        logger.warning("cannot read %s through the registry (%s); judging the digest alone", ref.name, error)
-        return work
-    for entry in manifest.manifests[:MAX_PLATFORMS]:
-        if entry.platform != "unknown/unknown":
-            work.append(Work(Action.EVALUATE, replace(ref, name=f"{repository}@{entry.digest}")))
-    return work
 
 
 def image_ref(repository: str, digest: str, account: str, region: str, partition: str = "aws") -> ResourceRef:
