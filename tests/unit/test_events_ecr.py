@@ -247,3 +247,13 @@ def test_unusable_events_fail_clearly(event: dict[str, Any], message: str) -> No
     with pytest.raises(EventError) as raised:
         parse_event(event)
     assert str(raised.value) == message
+
+
+def test_the_ecr_parsers_module_can_be_imported_first() -> None:
+    """events.py loads family modules on first use, so the import graph has no cycle."""
+    import subprocess
+    import sys
+
+    code = "import provenance_guard.events_ecr, provenance_guard.events as e; print(len(e._parsers()[0]))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -290,6 +290,18 @@ ERRORS = [
         id="negative-threshold",
     ),
     pytest.param(
+        {"container": {"trusted_registries": ["self", "https://quay.io"]}},
+        "container.trusted_registries[1]",
+        "registry host[/path] prefix",
+        id="registry-url-not-host",
+    ),
+    pytest.param(
+        {"container": {"allowed_mutable_tags": "latest"}},
+        "container.allowed_mutable_tags",
+        "expected a list",
+        id="mutable-tags-not-a-list",
+    ),
+    pytest.param(
         {"notifications": {"emails": ["security@example.com", "not-an-address"]}},
         "notifications.emails[1]",
         "not an e-mail address",

@@ -267,3 +267,20 @@ def test_a_reset_forgets_plans(ecr, boto_session):
 def test_a_plan_needs_known_severities(aws):
     with pytest.raises(ValueError, match="severity"):
         plan_scan("r", "sha256:" + "a" * 64, vulnerabilities=[{"id": "CVE-1", "severity": "SEVERE"}])
+
+
+def test_scans_are_planned_over_http(boto_session):
+    from botocore.config import Config
+
+    from provenance_guard_cli.emulator.server import EmulatorServer
+
+    with EmulatorServer() as server:
+        ecr = boto_session.client("ecr", endpoint_url=server.url, config=Config(retries={"total_max_attempts": 1}))
+        ecr.create_repository(repositoryName="remote", imageScanningConfiguration={"scanOnPush": True})
+        digest = push(ecr, "remote")
+        server.plan_scan("remote", digest, vulnerabilities=[CVE], pushedAt="2025-01-02T03:04:05Z")
+        image = detail(ecr, "remote", digest)
+        assert image["imageScanFindingsSummary"]["findingSeverityCounts"] == {"CRITICAL": 1}
+        assert image["imagePushedAt"] == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+        with pytest.raises(Exception, match="400"):
+            server.plan_scan("remote", digest, vulnerabilities=[{"id": "CVE-1", "severity": "BAD"}])

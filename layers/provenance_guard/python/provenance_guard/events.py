@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region
@@ -60,12 +61,13 @@ def parse_event(event: object) -> list[Work]:
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise EventError("the event has no 'detail' object")
+    parsers, cloudtrail_parsers = _parsers()
     if envelope.detail_type == CLOUDTRAIL:
-        parser = _CLOUDTRAIL_PARSERS.get((str(detail.get("eventSource")), str(detail.get("eventName"))))
+        parser = cloudtrail_parsers.get((str(detail.get("eventSource")), str(detail.get("eventName"))))
         if detail.get("errorCode"):
             return []  # a failed API call changed nothing
     else:
-        parser = _PARSERS.get((envelope.source, envelope.detail_type))
+        parser = parsers.get((envelope.source, envelope.detail_type))
     if parser is None:
         raise EventError(f"no provenance-guard trigger handles {envelope.source} / {envelope.detail_type}")
     return parser(detail, envelope)
@@ -161,9 +163,11 @@ _CLOUDTRAIL_PARSERS: dict[tuple[str, str], Parser] = {
     ("ec2.amazonaws.com", "RunInstances"): _run_instances_call,
 }
 
-# Parsers of other resource families live in their own modules, registered here once the names they
-# import from this module exist.
-from provenance_guard import events_ecr  # noqa: E402
 
-_PARSERS.update(events_ecr.PARSERS)
-_CLOUDTRAIL_PARSERS.update(events_ecr.CLOUDTRAIL_PARSERS)
+@cache
+def _parsers() -> tuple[dict[tuple[str, str], Parser], dict[tuple[str, str], Parser]]:
+    """Every family's parsers; families with their own module (`events_ecr`) are imported on first use,
+    which keeps the import graph one-way (they import the primitives above)."""
+    from provenance_guard import events_ecr
+
+    return {**_PARSERS, **events_ecr.PARSERS}, {**_CLOUDTRAIL_PARSERS, **events_ecr.CLOUDTRAIL_PARSERS}
