@@ -263,3 +263,19 @@ def test_push_times_from_the_emulator_are_read(ecr, pusher, collector):
     snapshot = collector.collect(image_ref("old", pushed.digest))
     assert snapshot is not None
     assert snapshot.pushed_at == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_a_config_blob_that_is_not_json_is_recorded_as_unreadable(ecr, pusher, collector):
+    ecr.create_repository(repositoryName="broken")
+    config = pusher.blob("broken", b"not json")
+    document = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 8},
+        "layers": [],
+    }
+    pushed = push_image(ecr, pusher, "broken", document, "v1")
+    snapshot = collector.collect(image_ref("broken", pushed.digest))
+    assert snapshot is not None
+    assert snapshot.oci_error is not None
+    assert "not JSON" in snapshot.oci_error

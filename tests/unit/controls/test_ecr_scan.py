@@ -148,3 +148,13 @@ def test_artifacts_get_no_scan_findings():
     artifact = image(kind="artifact", scan=None)
     assert vulnerabilities_within_thresholds(artifact, DEFAULT, CONTEXT) is None
     assert scanned_and_fresh(artifact, DEFAULT, CONTEXT) is None
+
+
+def test_an_index_that_cannot_be_read_cannot_be_judged():
+    unreadable = image(kind="index", scan=None, base_image=None, oci_error="GET /v2/...: HTTP 500 after 4 attempts")
+    for control in (vulnerabilities_within_thresholds, scanned_and_fresh):
+        verdict = control(unreadable, DEFAULT, CONTEXT)
+        assert verdict.status is Status.NOT_AVAILABLE
+        assert verdict.reasons[0].code == "UNREADABLE"
+    old = image(kind="index", scan=None, oci_error="unreadable", pushed_at=T0 - timedelta(days=400))
+    assert scanned_and_fresh(old, DEFAULT, CONTEXT).status is Status.FAILED

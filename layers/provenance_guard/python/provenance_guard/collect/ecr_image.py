@@ -16,7 +16,15 @@ from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule
 from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
-from provenance_guard.oci.manifest import BASE_DIGEST, BASE_NAME, IMAGE_CONFIG_TYPES, INDEX_TYPES, image_config_labels
+from provenance_guard.oci.manifest import (
+    BASE_DIGEST,
+    BASE_NAME,
+    IMAGE_CONFIG_TYPES,
+    INDEX_TYPES,
+    Manifest,
+    ManifestError,
+    image_config_labels,
+)
 from provenance_guard.oci.registry import RegistryError
 
 logger = logging.getLogger(__name__)
@@ -95,15 +103,16 @@ class EcrImageCollector:
             pull_through=self._registry.pull_through_cache_rules(ref.region),
             tags=self._registry.repository_tags(ref, _repository_arn(ref, repository)),
         )
-        snapshot = self._snapshot(ref, repository, digest, detail, context)
-        if snapshot.kind != "index":
+        snapshot, manifest = self._snapshot(ref, repository, digest, detail, context)
+        if snapshot.kind != "index" or manifest is None:
             return snapshot
         platforms = []
-        for platform, child_digest in self._index_entries(ref, repository, digest)[:MAX_PLATFORMS]:
-            child_ref = replace(ref, name=f"{repository}@{child_digest}")
-            child = self._describe(ref.region, repository, child_digest)
-            child_snapshot = self._snapshot(child_ref, repository, child_digest, child, context) if child else None
-            platforms.append((platform, child_snapshot))
+        entries = [e for e in manifest.manifests if e.platform != "unknown/unknown"]  # BuildKit attestations
+        for entry in entries[:MAX_PLATFORMS]:
+            child_ref = replace(ref, name=f"{repository}@{entry.digest}")
+            child = self._describe(ref.region, repository, entry.digest)
+            child_snapshot = self._snapshot(child_ref, repository, entry.digest, child, context)[0] if child else None
+            platforms.append((entry.platform or "unknown", child_snapshot))
         return replace(snapshot, platforms=tuple(platforms))
 
     def _describe(self, region: str, repository: str, digest: str) -> Mapping[str, Any] | None:
@@ -120,7 +129,7 @@ class EcrImageCollector:
 
     def _snapshot(
         self, ref: ResourceRef, repository: str, digest: str, detail: Mapping[str, Any], context: _RegistryContext
-    ) -> EcrImageSnapshot:
+    ) -> tuple[EcrImageSnapshot, Manifest | None]:
         pushed = detail.get("imagePushedAt")
         media_type = str(detail.get("imageManifestMediaType") or "")
         snapshot = EcrImageSnapshot(
@@ -135,17 +144,17 @@ class EcrImageCollector:
             upstream=next((u for rule in context.pull_through if (u := rule.upstream_of(repository))), None),
             tags=context.tags,
         )
-        snapshot = self._with_manifest(snapshot)
+        snapshot, manifest = self._with_manifest(snapshot)
         if snapshot.kind != "image":
-            return snapshot
+            return snapshot, manifest
         status = detail.get("imageScanStatus") or {}
         if context.scanning.enhanced_for(repository):
             scan = self._scans.inspector(ref.region, ref.account, repository, digest, status)
         else:
             scan = self._scans.basic(ref.region, repository, digest, status)
-        return replace(snapshot, scan=scan)
+        return replace(snapshot, scan=scan), manifest
 
-    def _with_manifest(self, snapshot: EcrImageSnapshot) -> EcrImageSnapshot:
+    def _with_manifest(self, snapshot: EcrImageSnapshot) -> tuple[EcrImageSnapshot, Manifest | None]:
         """Kind (from the manifest itself) and the recorded base image, through the OCI data path."""
         reader = self._registries.reader(snapshot.ref.account, snapshot.ref.region)
         try:
@@ -157,22 +166,10 @@ class EcrImageCollector:
             if base is None and kind == "image" and config is not None and config.media_type in IMAGE_CONFIG_TYPES:
                 labels = image_config_labels(reader.blob(snapshot.repository, config.digest, MAX_CONFIG_BYTES))
                 base = _base_from(labels, "config label")
-            return replace(snapshot, base_image=base)
-        except RegistryError as error:
+            return replace(snapshot, base_image=base), manifest
+        except (RegistryError, ManifestError) as error:
             logger.warning("cannot read %s through the registry: %s", snapshot.ref.name, error)
-            return replace(snapshot, oci_error=str(error)[:300])
-
-    def _index_entries(self, ref: ResourceRef, repository: str, digest: str) -> list[tuple[str, str]]:
-        reader = self._registries.reader(ref.account, ref.region)
-        try:
-            index = reader.manifest(repository, digest)
-        except RegistryError:
-            return []
-        return [
-            (entry.platform or "unknown", entry.digest)
-            for entry in index.manifests
-            if entry.platform != "unknown/unknown"  # BuildKit attestation manifests
-        ]
+            return replace(snapshot, oci_error=str(error)[:300]), None
 
 
 def image_ref(repository: str, digest: str, account: str, region: str, partition: str = "aws") -> ResourceRef:

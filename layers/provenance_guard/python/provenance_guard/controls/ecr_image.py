@@ -85,6 +85,9 @@ def summarise_platforms(
 ) -> Verdict:
     """An index's verdict from its platform images': FAILED if any fails, NOT_AVAILABLE if any cannot be
     judged, otherwise PASSED. Each platform image also has its own finding."""
+    if image.oci_error and not image.platforms:
+        why = f"the image index cannot be read through the registry: {image.oci_error}"
+        return Verdict.not_available(control_id, "UNREADABLE", why, {"ImageIndex": "true"})
     lines: list[str] = []
     reasons: list[Reason] = []
     unavailable: list[Reason] = []

@@ -109,6 +109,9 @@ def scanned_and_fresh(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationCo
         pushed = image.pushed_at.date().isoformat()
         failed.append(Reason("TOO_OLD", f"pushed {pushed}, more than container.max_age_days ({max_age}) ago"))
     if image.kind == "index":
+        if not image.platforms:
+            why = f"cannot be read: {image.oci_error}" if image.oci_error else "lists no platform image"
+            pending.append(Reason("UNREADABLE" if image.oci_error else "NO_PLATFORMS", f"the image index {why}"))
         statuses = []
         for platform, child in image.platforms:
             if child is None:
