@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py benchmarks
 
-.PHONY: help install demo test lint format typecheck test-unit test-infra test-e2e synth deploy bench lock clean
+.PHONY: help install registry demo test lint format typecheck test-unit test-infra test-e2e synth deploy bench lock clean
 
 help:
 	@echo "make demo   - run the local demo (emulated account, real handlers, real findings)"
@@ -27,7 +27,15 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e layers/provenance_guard -e .
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed registry
+
+# The OCI data path (manifests, config blobs, referrers) is tested, and demonstrated, against a real
+# distribution registry on loopback: Debian's docker-registry, started and stopped by the tests and
+# the demo themselves (never as a system service). Installed here when missing (CI runs as root).
+registry:
+	@command -v docker-registry >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq docker-registry; }
 
 demo: install
 	$(BIN)/provenance-guard demo

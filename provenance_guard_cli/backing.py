@@ -27,9 +27,12 @@ class Backing:
     region: str
     topic_arn: str
     capture_queue_url: str
+    registry_url: str | None = None
+    """The registry serving the OCI data path (PROVENANCE_GUARD_REGISTRY_URL); None: ECR's own."""
 
     def environment(self, function: str) -> dict[str, str]:
-        return {
+        registry = {env.ENV_REGISTRY_URL: self.registry_url} if self.registry_url else {}
+        return registry | {
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_DEFAULT_REGION": self.region,
             env.ENV_TABLE_NAME: TABLE_NAME,
@@ -62,7 +65,7 @@ def use_emulator_credentials(endpoint_url: str) -> None:
     os.environ.update(EMULATOR_CREDENTIALS)
 
 
-def ensure_backing(endpoint_url: str, region: str, policy_file: Path) -> Backing:
+def ensure_backing(endpoint_url: str, region: str, policy_file: Path, registry_url: str | None = None) -> Backing:
     """Create (or reuse) the table, topic, capture queue, policy parameter; enable Security Hub."""
     import boto3
 
@@ -80,7 +83,7 @@ def ensure_backing(endpoint_url: str, region: str, policy_file: Path) -> Backing
     queue_url = sqs.create_queue(QueueName=CAPTURE_QUEUE)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-    return Backing(endpoint_url, region, topic_arn, queue_url)
+    return Backing(endpoint_url, region, topic_arn, queue_url, registry_url)
 
 
 def ensure_table(dynamodb: Any) -> None:

@@ -17,15 +17,21 @@ from provenance_guard_cli.sample_account import ACCOUNT, REGION, build_account
 
 def run_demo(policy: Path, template: Path | None = None) -> int:
     from provenance_guard_cli.emulator.server import EmulatorServer
+    from provenance_guard_cli.local_registry import LocalRegistry
 
     quiet_local_logs()
 
     print("provenance-guard demo: synthesizing the stack to read its event rules ...", flush=True)
     routes = routes_from_template(load_template(template))
-    with EmulatorServer() as server:
-        print(f"emulator listening on {server.url} (account {ACCOUNT}, region {REGION})\n", flush=True)
+    with EmulatorServer() as server, LocalRegistry() as registry:
+        print(f"emulator listening on {server.url} (account {ACCOUNT}, region {REGION})", flush=True)
+        print(
+            f"local OCI registry (docker-registry) on {registry.url}, started for the demo and stopped after it: "
+            "it serves the images' manifests and config blobs\n",
+            flush=True,
+        )
         use_emulator_credentials(server.url)
-        backing = ensure_backing(server.url, REGION, policy)
+        backing = ensure_backing(server.url, REGION, policy, registry.url)
 
         def client(service: str) -> Any:
             import boto3
@@ -35,7 +41,7 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
         replayer = Replayer(routes, backing)
         notifications = []
         failed = 0
-        for step in build_account(client):
+        for step in build_account(client, registry.url, server.plan_scan):
             if step.change is not None:
                 step.change()
             result = replayer.replay(step.event, step.label)

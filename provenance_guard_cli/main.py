@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from provenance_guard.model import Severity
+from provenance_guard.settings import ENV_REGISTRY_URL
 from provenance_guard_cli.routes import PROJECT_ROOT
 
 DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
@@ -80,7 +82,7 @@ def _replay(args: argparse.Namespace) -> int:
             return 2
     routes = routes_from_template(load_template(Path(args.template) if args.template else None))
     use_emulator_credentials(args.endpoint_url)
-    backing = ensure_backing(args.endpoint_url, args.region, Path(args.policy))
+    backing = ensure_backing(args.endpoint_url, args.region, Path(args.policy), args.registry_url)
     replayer = Replayer(routes, backing)
     results = [replayer.replay(event, name) for name, event in events]
     if args.json:
@@ -160,6 +162,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--policy", default=str(DEFAULT_POLICY))
     replay.add_argument("--endpoint-url", default="http://127.0.0.1:5000", help="the emulator (or any AWS endpoint)")
     replay.add_argument("--region", default="us-east-1")
+    replay.add_argument(
+        "--registry-url",
+        default=os.environ.get(ENV_REGISTRY_URL),
+        help="the registry for manifests and blobs (default $PROVENANCE_GUARD_REGISTRY_URL, else ECR's own)",
+    )
     replay.add_argument("--template", help="a synthesized template (default: synthesize the project's app)")
     replay.add_argument("--json", action="store_true")
     replay.add_argument("events", nargs="+", metavar="EVENT.json")

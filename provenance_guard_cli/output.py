@@ -26,9 +26,18 @@ def finding_row(finding: Mapping[str, Any]) -> list[str]:
         compliance["SecurityControlId"],
         compliance["Status"] if finding.get("RecordState") == "ACTIVE" else f"{compliance['Status']} (archived)",
         finding["FindingProviderFields"]["Severity"]["Label"],
-        finding["Resources"][0]["Id"].rsplit(":", 1)[-1],
+        short_resource(finding["Resources"][0]["Id"]),
         reasons,
     ]
+
+
+def short_resource(arn: str) -> str:
+    """`image/ami-…`, `instance/i-…`, `repository/team/app`, or `team/app@sha256:0123456789ab` for an image."""
+    if ":repository/" in arn:
+        path = arn.split(":repository/", 1)[1]
+        repository, _, digest = path.partition("/sha256:")
+        return f"{repository}@sha256:{digest[:12]}" if digest else f"repository/{repository}"
+    return arn.rsplit(":", 1)[-1]
 
 
 def findings_table(findings: Sequence[Mapping[str, Any]]) -> str:

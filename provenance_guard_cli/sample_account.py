@@ -59,11 +59,21 @@ def ami_available(image_id: str) -> dict[str, Any]:
     )
 
 
-def build_account(client: Callable[[str], Any]) -> list[Step]:
-    """Create the sample resources; return, in order, the changes made to them and the events they cause."""
+def build_account(
+    client: Callable[[str], Any],
+    registry_url: str | None = None,
+    plan_scan: Callable[..., None] | None = None,
+) -> list[Step]:
+    """Create the sample resources; return, in order, the changes made to them and the events they cause.
+    The container images need a registry and the emulator's scan planner."""
     from provenance_guard_cli.sample_lambda import lambda_steps
 
-    return [*ami_steps(client), *lambda_steps(client)]
+    steps = [*ami_steps(client), *lambda_steps(client)]
+    if registry_url and plan_scan:
+        from provenance_guard_cli.sample_containers import build_containers
+
+        steps += build_containers(client, registry_url, plan_scan)
+    return steps
 
 
 def ami_steps(client: Callable[[str], Any]) -> list[Step]:

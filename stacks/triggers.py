@@ -128,11 +128,12 @@ IMAGE_PUSH = FunctionSpec(
         ),
         Rule(
             "EcrConfigurationCalls",
-            "CloudTrail calls that change repository or registry scanning and tag mutability",
+            "CloudTrail calls that create or delete repositories or change their scanning and tag mutability",
             cloudtrail(
                 "ecr",
                 [
                     "CreateRepository",
+                    "DeleteRepository",
                     "PutImageScanningConfiguration",
                     "PutImageTagMutability",
                     "PutRegistryScanningConfiguration",

@@ -31,3 +31,14 @@ def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from provenance_guard.service import default_service
 
     default_service.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def local_registry() -> Iterator[str]:
+    """A real distribution registry (Debian's docker-registry) on loopback for the whole session; its URL.
+
+    Started on first use only, stopped at the end of the session. `make install` installs the package."""
+    from provenance_guard_cli.local_registry import LocalRegistry
+
+    with LocalRegistry() as registry:
+        yield registry.url

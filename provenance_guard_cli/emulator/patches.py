@@ -50,8 +50,10 @@ def install() -> None:
         from . import (
             dynamodb,
             ec2_images,
+            ecr,
             faults,
             imagebuilder,
+            inspector2,
             lambda_code_signing,
             lambda_deploy,
             securityhub,
@@ -60,6 +62,8 @@ def install() -> None:
 
         dynamodb.install()
         ec2_images.install()
+        ecr.install()
+        inspector2.install()
         imagebuilder.install()
         securityhub.install()
         signer.install()

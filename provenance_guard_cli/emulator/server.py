@@ -12,6 +12,7 @@ from typing import Any
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import install
+from .ecr_scans import SCANS_PATH
 from .faults import FAULTS_PATH
 
 
@@ -66,6 +67,11 @@ class EmulatorServer:
         spec = {"service": service, "operation": operation, "error_code": error_code, "count": count}
         spec.update({key: value for key, value in (("status", status), ("message", message)) if value is not None})
         self._request("POST", FAULTS_PATH, spec)
+
+    def plan_scan(self, repository: str, digest: str, **plan: Any) -> None:
+        """:func:`provenance_guard_cli.emulator.ecr_scans.plan_scan`, over HTTP (``vulnerabilities``,
+        ``status``, ``description``, ``pushedAt`` ISO-8601, ``region``, ``account``)."""
+        self._request("POST", SCANS_PATH, {"repositoryName": repository, "imageDigest": digest, **plan})
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else b""

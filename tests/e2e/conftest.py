@@ -56,8 +56,8 @@ def client(emulator: EmulatorServer) -> Any:
 
 
 @pytest.fixture
-def backing(emulator: EmulatorServer) -> Backing:
-    return ensure_backing(emulator.url, REGION, PROJECT_ROOT / "policy.yaml")
+def backing(emulator: EmulatorServer, local_registry: str) -> Backing:
+    return ensure_backing(emulator.url, REGION, PROJECT_ROOT / "policy.yaml", local_registry)
 
 
 @pytest.fixture

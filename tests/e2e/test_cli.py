@@ -88,3 +88,36 @@ def test_demo_prints_real_findings_and_notifications(emulator, template_path, ca
     assert "PG.LAMBDA.2 FAILED: billing-api" in out  # an untrusted publisher allowed
     assert "PG.LAMBDA.4 FAILED: pdf-render" in out  # a layer from another account
     assert "finding: PG.LAMBDA.5 FAILED               MEDIUM        nightly-cleanup" in out  # deprecated runtime
+    # the container family: a hardened repository's clean image, a mutable unscanned repository, an image
+    # over the CVE threshold, an image from an untrusted base
+    assert "local OCI registry (docker-registry)" in out
+    assert re.search(r"PG\.ECR\.1\s+PASSED\s+MEDIUM\s+repository/payments/api", out)
+    assert re.search(r"PG\.ECR\.5\s+PASSED", out)
+    assert re.search(r"PG\.ECR\.1\s+FAILED\s+MEDIUM\s+repository/sandbox/tools", out)
+    assert re.search(r"PG\.ECR\.2\s+FAILED\s+MEDIUM\s+repository/sandbox/tools", out)
+    assert re.search(r"PG\.ECR\.5\s+FAILED\s+CRITICAL\s+payments/worker@sha256:", out)
+    assert "CRITICAL PG.ECR.5 FAILED: payments/worker@sha256:" in out
+    assert re.search(r"PG\.ECR\.4\s+FAILED\s+MEDIUM\s+payments/reports@sha256:", out)
+
+
+def test_replay_reads_images_from_the_registry_it_is_given(emulator, client, template_path, local_registry, capsys):
+    from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+    from provenance_guard_cli.sample_containers import image_pushed
+
+    ecr = client("ecr")
+    ecr.create_repository(repositoryName="replayed/app", imageTagMutability="IMMUTABLE")
+    pusher = RegistryPusher(local_registry)
+    labels = {"org.opencontainers.image.base.name": "public.ecr.aws/docker/library/alpine:3.20"}
+    digest = push_image(ecr, pusher, "replayed/app", image_manifest(pusher, "replayed/app", labels=labels), "v1").digest
+    event_file = PROJECT_ROOT / "build" / "e2e-replay-ecr-event.json"
+    event_file.parent.mkdir(exist_ok=True)
+    event_file.write_text(json.dumps(image_pushed("replayed/app", digest, "v1")))
+
+    arguments = ["replay", "--endpoint-url", emulator.url, "--registry-url", local_registry]
+    code = main([*arguments, "--template", str(template_path), "--json", str(event_file)])
+
+    [result] = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [f["function"] for f in result["functions"]] == ["image_push"]
+    provenance = [f for f in result["findings"] if f["Compliance"]["SecurityControlId"] == "PG.ECR.4"]
+    assert [f["Compliance"]["Status"] for f in provenance] == ["PASSED"]

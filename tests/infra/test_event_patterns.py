@@ -53,6 +53,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "ecr-image-action-delete": frozenset({IMAGE_PUSH}),
     "ecr-referrer-action-restore": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-createrepository": frozenset({IMAGE_PUSH}),
+    "cloudtrail-ecr-deleterepository": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putimagescanningconfiguration": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putimagetagmutability": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putregistryscanningconfiguration": frozenset({IMAGE_PUSH}),

@@ -20,6 +20,9 @@ from provenance_guard.settings import Settings
 from tests.unit.support import NO_THROTTLE, REGION, FakeClock, Inbox
 
 TABLE_NAME = "provenance-guard-findings"
+UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
+"""The OCI data path of services built in tests never leaves loopback: tests that read images pass
+the local registry's URL (the `local_registry` fixture)."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -172,7 +175,13 @@ def make_service(
 ) -> Callable[..., Service]:
     """`build_service` against moto, with a policy file and the test's clock."""
 
-    def make(policy: Mapping[str, Any] | None = None, *, read_only: bool = False, topic: bool = True) -> Service:
+    def make(
+        policy: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+        topic: bool = True,
+        registry_url: str = UNREACHABLE_REGISTRY,
+    ) -> Service:
         settings = Settings(
             table_name=findings_table,
             topic_arn=notifications.topic_arn if topic else None,
@@ -180,6 +189,7 @@ def make_service(
             policy_file=write_policy(policy or {"version": 1}),
             function="unit-tests",
             securityhub_requests_per_second=NO_THROTTLE,
+            registry_url=registry_url,
         )
         return build_service(settings, clock=clock, read_only=read_only)
 

@@ -42,6 +42,7 @@ container:
         trust_stores: ["signingAuthority:aws-signer"]
         trusted_identities: []
     cosign_public_keys: []
+  allowed_mutable_tags: [latest]
 lambda:
   trusted_signing_profiles: []
   trusted_layer_accounts: [self]
@@ -88,6 +89,7 @@ FULL_POLICY: dict[str, Any] = {
             ],
             "cosign_public_keys": ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"],
         },
+        "allowed_mutable_tags": ["latest", "dev-*"],
     },
     "lambda": {
         "trusted_signing_profiles": ["arn:aws:signer:us-east-1:111122223333:/signing-profiles/release"],
@@ -286,6 +288,18 @@ ERRORS = [
         "container.vulnerability_thresholds.CRITICAL",
         ">= 0",
         id="negative-threshold",
+    ),
+    pytest.param(
+        {"container": {"trusted_registries": ["self", "https://quay.io"]}},
+        "container.trusted_registries[1]",
+        "registry host[/path] prefix",
+        id="registry-url-not-host",
+    ),
+    pytest.param(
+        {"container": {"allowed_mutable_tags": "latest"}},
+        "container.allowed_mutable_tags",
+        "expected a list",
+        id="mutable-tags-not-a-list",
     ),
     pytest.param(
         {"notifications": {"emails": ["security@example.com", "not-an-address"]}},

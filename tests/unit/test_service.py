@@ -13,6 +13,7 @@ from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind
+from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.service import Service, build_service, collectors, default_service, utc_now
 from provenance_guard.settings import (
     ENV_POLICY_FILE,
@@ -93,7 +94,8 @@ def test_the_default_service_is_built_once_from_the_environment(
 
 
 def test_collectors_cover_amis() -> None:
-    assert isinstance(collectors(ClientFactory())[ResourceKind.AMI], AmiCollector)
+    clients = ClientFactory()
+    assert isinstance(collectors(clients, EcrRegistries(clients))[ResourceKind.AMI], AmiCollector)
 
 
 def test_utc_now_is_timezone_aware() -> None:

@@ -9,6 +9,7 @@ from provenance_guard.settings import (
     ENV_POLICY_FILE,
     ENV_POLICY_MAX_AGE,
     ENV_POLICY_PARAMETER,
+    ENV_REGISTRY_URL,
     ENV_SECURITYHUB_RPS,
     ENV_TABLE_NAME,
     ENV_TOPIC_ARN,
@@ -49,6 +50,14 @@ def test_full_environment() -> None:
     assert settings.policy_max_age_seconds == 60
 
 
+def test_the_registry_url_replaces_ecrs_registry_endpoint() -> None:
+    assert Settings.from_env(MINIMAL).registry_url is None
+    assert (
+        Settings.from_env({**MINIMAL, ENV_REGISTRY_URL: "http://127.0.0.1:5000"}).registry_url
+        == "http://127.0.0.1:5000"
+    )
+
+
 def test_a_policy_file_alone_is_enough() -> None:
     settings = Settings.from_env({ENV_TABLE_NAME: "t", ENV_POLICY_FILE: "policy.yaml"})
     assert (settings.policy_file, settings.policy_parameter) == ("policy.yaml", None)
@@ -83,6 +92,9 @@ def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.param({**MINIMAL, ENV_SECURITYHUB_RPS: "25"}, "must be between 0 and 10", id="rps-over-the-limit"),
         pytest.param({**MINIMAL, ENV_SECURITYHUB_RPS: "nan"}, "must be between 0 and 10", id="rps-nan"),
         pytest.param({**MINIMAL, ENV_POLICY_MAX_AGE: "5m"}, "invalid literal for int()", id="max-age-not-an-int"),
+        pytest.param(
+            {**MINIMAL, ENV_REGISTRY_URL: "127.0.0.1:5000"}, "must be an http(s) URL", id="registry-not-a-url"
+        ),
     ],
 )
 def test_bad_environment_is_a_settings_error(environ: dict[str, str], message: str) -> None:

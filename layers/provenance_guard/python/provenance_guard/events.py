@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from provenance_guard.lambda_identifiers import parse_function_identifier
@@ -68,13 +69,14 @@ def parse_event(event: object) -> list[Work]:
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise EventError("the event has no 'detail' object")
+    parsers, cloudtrail_parsers = _parsers()
     if envelope.detail_type == CLOUDTRAIL:
         event_name = API_VERSION_SUFFIX.sub("", str(detail.get("eventName")))
-        parser = _CLOUDTRAIL_PARSERS.get((str(detail.get("eventSource")), event_name))
+        parser = cloudtrail_parsers.get((str(detail.get("eventSource")), event_name))
         if detail.get("errorCode"):
             return []  # a failed API call changed nothing
     else:
-        parser = _PARSERS.get((envelope.source, envelope.detail_type))
+        parser = parsers.get((envelope.source, envelope.detail_type))
     if parser is None:
         raise EventError(f"no provenance-guard trigger handles {envelope.source} / {envelope.detail_type}")
     return parser(detail, envelope)
@@ -222,3 +224,12 @@ _CLOUDTRAIL_PARSERS.update(
         (_LAMBDA, "DeleteCodeSigningConfig"): _code_signing_config_deleted,
     }
 )
+
+
+@cache
+def _parsers() -> tuple[dict[tuple[str, str], Parser], dict[tuple[str, str], Parser]]:
+    """Every family's parsers; families with their own module (`events_ecr`) are imported on first use,
+    which keeps the import graph one-way (they import the primitives above)."""
+    from provenance_guard import events_ecr
+
+    return {**_PARSERS, **events_ecr.PARSERS}, {**_CLOUDTRAIL_PARSERS, **events_ecr.CLOUDTRAIL_PARSERS}

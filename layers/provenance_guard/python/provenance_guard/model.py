@@ -49,6 +49,8 @@ class ResourceKind(StrEnum):
     """Not judged itself: expanded into the AMIs the image distributed."""
     CODE_SIGNING_CONFIG = "code-signing-config"
     """Not judged itself: expanded into the Lambda functions that use it (`name` is its ARN)."""
+    ECR_REGISTRY = "ecr-registry"
+    """Not judged itself: a registry-wide change (scanning rules) expands into its repositories."""
 
     @property
     def asff_type(self) -> str:
@@ -63,6 +65,7 @@ _ASFF_TYPES = {
     ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
     ResourceKind.IMAGE_BUILDER_IMAGE: "Other",
     ResourceKind.CODE_SIGNING_CONFIG: "Other",
+    ResourceKind.ECR_REGISTRY: "Other",
 }
 
 
@@ -108,6 +111,8 @@ class ResourceRef:
             return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
         if self.kind in (ResourceKind.IMAGE_BUILDER_IMAGE, ResourceKind.CODE_SIGNING_CONFIG):
             return self.name
+        if self.kind is ResourceKind.ECR_REGISTRY:
+            return f"arn:{p}:ecr:{r}:{a}:registry"
         if self.kind is ResourceKind.ECR_IMAGE:
             repository, _, digest = self.name.partition("@")
             return f"arn:{p}:ecr:{r}:{a}:repository/{repository}/{digest}"

@@ -68,7 +68,7 @@ def render(notification: Notification) -> dict[str, Any]:
     severity = severity_of(finding)
     resource = finding["Resources"][0]["Id"]
     verb = "FAILED" if notification.transition is Transition.NEW_FAILURE else "now PASSES"
-    subject = f"[provenance-guard] {severity.value} {control_id} {verb}: {resource.rsplit(':', 1)[-1]}"
+    subject = f"[provenance-guard] {severity.value} {control_id} {verb}: {_short(resource)}"
     body = {
         "transition": notification.transition.value,
         "control": control_id,
@@ -113,3 +113,11 @@ class Notifier:
 
 def _ascii(text: str) -> str:
     return text.encode("ascii", "replace").decode().replace("\n", " ")
+
+
+def _short(arn: str) -> str:
+    """`image/ami-…`, `instance/i-…`, `repository/<name>`, or `<repository>@sha256:<12 hex>` for an image."""
+    if ":repository/" in arn:
+        repository, _, digest = arn.split(":repository/", 1)[1].partition("/sha256:")
+        return f"{repository}@sha256:{digest[:12]}" if digest else f"repository/{repository}"
+    return arn.rsplit(":", 1)[-1]

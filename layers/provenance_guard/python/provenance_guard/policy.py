@@ -81,9 +81,16 @@ class ContainerPolicy:
         default_factory=lambda: {Severity.CRITICAL: 0, Severity.HIGH: 0}
     )
     signatures: Signatures = field(default_factory=Signatures)
+    allowed_mutable_tags: tuple[str, ...] = ("latest",)
+    """Tags (WILDCARD patterns) an IMMUTABLE_WITH_EXCLUSION repository may exclude (PG.ECR.2)."""
 
     def __post_init__(self) -> None:
         _positive("container.max_age_days", self.max_age_days)
+        for i, entry in enumerate(self.trusted_registries):
+            if not entry or entry != entry.strip() or "://" in entry:
+                raise PolicyError(
+                    f"container.trusted_registries[{i}]", f"{entry!r} is not `self` or a registry host[/path] prefix"
+                )
         for severity, limit in self.vulnerability_thresholds.items():
             if limit < 0:
                 raise PolicyError(f"container.vulnerability_thresholds.{severity.value}", "must be >= 0")

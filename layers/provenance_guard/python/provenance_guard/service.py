@@ -10,12 +10,17 @@ from functools import cache, partial
 from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr import EcrRegistryReader, EcrRepositoryCollector, registry_repositories_work
+from provenance_guard.collect.ecr_expand import ImageExpander
+from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
 from provenance_guard.collect.instance import InstanceCollector
 from provenance_guard.collect.lambda_function import LambdaFunctionCollector, functions_using_config_work
 from provenance_guard.controls import registry
-from provenance_guard.model import ResourceKind
+from provenance_guard.events import Work
+from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.notify import Notifier
+from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.pipeline import Pipeline
 from provenance_guard.policy import Policy
 from provenance_guard.policy_source import file_policy, ssm_policy
@@ -36,16 +41,29 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def collectors(clients: ClientFactory) -> dict[ResourceKind, Collector]:
+def collectors(clients: ClientFactory, registries: EcrRegistries) -> dict[ResourceKind, Collector]:
     amis = AmiCollector(clients)
+    ecr = EcrRegistryReader(clients)
     found: dict[ResourceKind, Collector] = {
         ResourceKind.AMI: amis,
         ResourceKind.INSTANCE: InstanceCollector(clients, amis),
+        ResourceKind.ECR_REPOSITORY: EcrRepositoryCollector(clients, ecr),
+        ResourceKind.ECR_IMAGE: EcrImageCollector(clients, registries, ecr),
     }
-    # A container-image function's image is read by whatever collector judges ECR images (PG.LAMBDA.6),
-    # looked up when used, so registering that collector here is all it takes.
+    # A container-image function's image is read by the collector that judges ECR images (PG.LAMBDA.6).
     found[ResourceKind.LAMBDA_FUNCTION] = LambdaFunctionCollector(clients, lambda: found.get(ResourceKind.ECR_IMAGE))
     return found
+
+
+def expanders(
+    clients: ClientFactory, registries: EcrRegistries
+) -> dict[ResourceKind, Callable[[ResourceRef], list[Work]]]:
+    return {
+        ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
+        ResourceKind.CODE_SIGNING_CONFIG: partial(functions_using_config_work, clients),
+        ResourceKind.ECR_IMAGE: ImageExpander(clients, registries),
+        ResourceKind.ECR_REGISTRY: partial(registry_repositories_work, clients),
+    }
 
 
 def build_service(
@@ -69,13 +87,11 @@ def build_service(
     notifier = Notifier(clients.client("sns"), settings.topic_arn) if settings.topic_arn and not read_only else None
     # No table (the CLI without --table): nothing to diff against, so every result counts as new.
     state = FindingStateStore(clients.client("dynamodb"), settings.table_name) if settings.table_name else None
+    registries = EcrRegistries(clients, settings.registry_url)
     pipeline = Pipeline(
         registry=registry,
-        collectors=collectors(clients),
-        expanders={
-            ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
-            ResourceKind.CODE_SIGNING_CONFIG: partial(functions_using_config_work, clients),
-        },
+        collectors=collectors(clients, registries),
+        expanders=expanders(clients, registries),
         policy=policy,
         state=state,
         publisher=publisher,

@@ -16,6 +16,7 @@ ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
 ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
 ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
 ENV_SWEEP_QUEUE_URL = "PROVENANCE_GUARD_SWEEP_QUEUE_URL"
+ENV_REGISTRY_URL = "PROVENANCE_GUARD_REGISTRY_URL"
 
 
 class SettingsError(RuntimeError):
@@ -35,6 +36,8 @@ class Settings:
     sweep_queue_url: str | None = None
     """Where the sweep sends its pages; without it a sweep runs its pages in-process."""
     """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
+    registry_url: str | None = None
+    """Replaces ECR's registry endpoint for the OCI data path (a local registry in tests and the demo)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +53,9 @@ class Settings:
             max_attempts = int(env.get(ENV_AWS_MAX_ATTEMPTS, "8"))
         except ValueError as error:
             raise SettingsError(str(error)) from None
+        registry_url = env.get(ENV_REGISTRY_URL) or None
+        if registry_url and not registry_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{ENV_REGISTRY_URL} must be an http(s) URL, got {registry_url!r}")
         if not 0 < rps < 10:
             raise SettingsError(f"{ENV_SECURITYHUB_RPS} must be between 0 and 10 (Security Hub's limit)")
         return cls(
@@ -62,4 +68,5 @@ class Settings:
             policy_max_age_seconds=max_age,
             aws_max_attempts=max_attempts,
             sweep_queue_url=env.get(ENV_SWEEP_QUEUE_URL) or None,
+            registry_url=registry_url,
         )

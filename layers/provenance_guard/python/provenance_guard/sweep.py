@@ -24,7 +24,13 @@ from provenance_guard.state import FindingStateStore
 SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
 PAGE_SOURCE = ("provenance-guard", "Sweep Page")
 PAGE_SIZE = 25
-INVENTORY_PERMISSIONS = ("ec2:DescribeImages", "ec2:DescribeInstances", "lambda:ListFunctions")
+INVENTORY_PERMISSIONS = (
+    "ec2:DescribeImages",
+    "ec2:DescribeInstances",
+    "ecr:DescribeRepositories",
+    "ecr:DescribeImages",
+    "lambda:ListFunctions",
+)
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 Inventory = Callable[[ClientFactory, str], Iterator[str]]
@@ -62,9 +68,28 @@ def lambda_functions(clients: ClientFactory, region: str) -> Iterator[str]:
         yield from (function["FunctionName"] for function in page.get("Functions", []))
 
 
+def ecr_repositories(clients: ClientFactory, region: str) -> Iterator[str]:
+    ecr: Any = clients.client("ecr", region)
+    for page in ecr.get_paginator("describe_repositories").paginate():
+        yield from (repository["repositoryName"] for repository in page.get("repositories", []))
+
+
+def ecr_images(clients: ClientFactory, region: str) -> Iterator[str]:
+    """Every image digest of every repository (`<repository>@sha256:<hex>`); an index and its platform
+    images are separate digests, each judged on its own; signatures and other referrers are skipped."""
+    ecr: Any = clients.client("ecr", region)
+    for name in ecr_repositories(clients, region):
+        for page in ecr.get_paginator("describe_images").paginate(repositoryName=name):
+            for image in page.get("imageDetails", []):
+                if not image.get("subjectManifestDigest"):
+                    yield f"{name}@{image['imageDigest']}"
+
+
 INVENTORIES: dict[ResourceKind, Inventory] = {
     ResourceKind.AMI: owned_amis,
     ResourceKind.INSTANCE: live_instances,
+    ResourceKind.ECR_REPOSITORY: ecr_repositories,
+    ResourceKind.ECR_IMAGE: ecr_images,
     ResourceKind.LAMBDA_FUNCTION: lambda_functions,
 }
 

@@ -1,6 +1,16 @@
 """Every control module, imported explicitly so the registry is complete once this package loads."""
 
-from provenance_guard.controls import ami, ami_hygiene, instance, lambda_image, lambda_runtime, lambda_signing
+from provenance_guard.controls import (
+    ami,
+    ami_hygiene,
+    ecr_image,
+    ecr_repository,
+    ecr_scan,
+    instance,
+    lambda_image,
+    lambda_runtime,
+    lambda_signing,
+)
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
 
 __all__ = [
@@ -8,6 +18,9 @@ __all__ = [
     "EvaluationContext",
     "ami",
     "ami_hygiene",
+    "ecr_image",
+    "ecr_repository",
+    "ecr_scan",
     "instance",
     "lambda_image",
     "lambda_runtime",

@@ -1,0 +1,152 @@
+"""Container-image provenance (CONTROLS.md §1, PG.ECR.4): the base image an image records, or the
+upstream a pull-through cache mirrors, must come from `container.trusted_registries`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from provenance_guard.collect.ecr import DESCRIBE_PULL_THROUGH_CACHE_RULES, GET_REGISTRY_SCANNING, LIST_TAGS
+from provenance_guard.collect.ecr_image import DESCRIBE_IMAGES, EcrImageSnapshot
+from provenance_guard.collect.ecr_scan import DESCRIBE_SCAN_FINDINGS, LIST_INSPECTOR_FINDINGS
+from provenance_guard.controls.registry import EvaluationContext, registry
+from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
+from provenance_guard.oci.ecr import OCI_PERMISSIONS
+from provenance_guard.oci.manifest import BASE_NAME
+from provenance_guard.policy import Policy
+
+READ_IMAGE = (
+    DESCRIBE_IMAGES,
+    LIST_TAGS,
+    GET_REGISTRY_SCANNING,
+    DESCRIBE_PULL_THROUGH_CACHE_RULES,
+    DESCRIBE_SCAN_FINDINGS,
+    LIST_INSPECTOR_FINDINGS,
+    *OCI_PERMISSIONS,
+)
+"""What `EcrImageCollector` reads for any image control (one snapshot serves them all)."""
+DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
+
+
+@registry.register(
+    id="PG.ECR.4",
+    title="Container image comes from a trusted registry (recorded base image or pull-through upstream)",
+    severity=Severity.MEDIUM,
+    resource_kind=ResourceKind.ECR_IMAGE,
+    remediation_text=(
+        "Build images FROM base images in a trusted registry and record the base (BuildKit: "
+        "--annotation org.opencontainers.image.base.name=<ref>, or LABEL org.opencontainers.image.base.name); "
+        "cache only trusted upstreams through pull-through cache rules; or add the registry to "
+        "container.trusted_registries."
+    ),
+    remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
+    permissions=READ_IMAGE,
+)
+def trusted_provenance(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
+    """The base image the image records (OCI annotation or config label org.opencontainers.image.base.name)
+    is in container.trusted_registries; for a pull-through-cache repository, its upstream is. An image
+    index passes when each of its platform images does. Signatures and other artifacts are not judged."""
+    trusted = policy.container.trusted_registries
+    if image.kind == "artifact":
+        return None
+    if image.kind == "index":
+        return summarise_platforms("PG.ECR.4", image, policy, ctx, trusted_provenance)
+    evidence = {
+        "BaseImage": image.base_image.name if image.base_image else "-",
+        "BaseImageDigest": (image.base_image.digest or "-") if image.base_image else "-",
+        "RecordedIn": image.base_image.recorded_in if image.base_image else "-",
+        "PullThroughUpstream": image.upstream or "-",
+        "TrustedRegistries": ", ".join(trusted),
+    }
+    if image.upstream:
+        location = registry_location(image.upstream)
+        if is_trusted(location, trusted, ctx.account):
+            return Verdict.passed("PG.ECR.4", f"pull-through cache of {location}, a trusted registry", evidence)
+        why = f"pull-through cache of {location}, which is not in container.trusted_registries"
+        return Verdict.failed("PG.ECR.4", (Reason("UNTRUSTED_UPSTREAM", why),), evidence)
+    if image.oci_error:
+        why = f"the image manifest or config cannot be read through the registry: {image.oci_error}"
+        return Verdict.not_available("PG.ECR.4", "UNREADABLE", why, evidence)
+    if image.base_image is None:
+        why = f"the image records no base image ({BASE_NAME}): its provenance is unknown"
+        return Verdict.failed("PG.ECR.4", (Reason("NO_BASE_IMAGE", why),), evidence)
+    location = registry_location(image.base_image.name)
+    if is_trusted(location, trusted, ctx.account):
+        return Verdict.passed("PG.ECR.4", f"built from {image.base_image.name}, in a trusted registry", evidence)
+    why = f"built from {image.base_image.name}: {location} is not in container.trusted_registries"
+    return Verdict.failed("PG.ECR.4", (Reason("UNTRUSTED_BASE_IMAGE", why),), evidence)
+
+
+ImageEvaluator = Callable[[EcrImageSnapshot, Policy, EvaluationContext], "Verdict | None"]
+
+
+def summarise_platforms(
+    control_id: str, image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext, evaluate: ImageEvaluator
+) -> Verdict:
+    """An index's verdict from its platform images': FAILED if any fails, NOT_AVAILABLE if any cannot be
+    judged, otherwise PASSED. Each platform image also has its own finding."""
+    if image.oci_error and not image.platforms:
+        why = f"the image index cannot be read through the registry: {image.oci_error}"
+        return Verdict.not_available(control_id, "UNREADABLE", why, {"ImageIndex": "true"})
+    lines: list[str] = []
+    reasons: list[Reason] = []
+    unavailable: list[Reason] = []
+    severities: list[Severity] = []
+    for platform, child in image.platforms:
+        if child is None:
+            lines.append(f"{platform}: not in the repository")
+            unavailable.append(Reason("PLATFORM_MISSING", f"{platform}: its image is not in the repository"))
+            continue
+        verdict: Verdict | None = evaluate(child, policy, ctx)
+        if verdict is None:
+            continue
+        lines.append(f"{platform} {child.digest[:19]}: {verdict.status.value}")
+        if verdict.status is Status.FAILED:
+            reasons.extend(Reason(r.code, f"{platform}: {r.description}") for r in verdict.reasons)
+            if verdict.severity:
+                severities.append(verdict.severity)
+        elif verdict.status is Status.NOT_AVAILABLE:
+            unavailable.extend(Reason(r.code, f"{platform}: {r.description}") for r in verdict.reasons)
+    evidence = {"Platforms": "; ".join(lines) or "none", "ImageIndex": "true"}
+    if reasons:
+        return Verdict.failed(control_id, tuple(reasons), evidence, max(severities, key=lambda s: s.rank, default=None))
+    if unavailable or not lines:
+        first = unavailable[0] if unavailable else Reason("NO_PLATFORMS", "the index lists no platform image")
+        return Verdict.not_available(control_id, first.code, first.description, evidence)
+    return Verdict.passed(control_id, f"all {len(lines)} platform images pass", evidence)
+
+
+def registry_location(reference: str) -> str:
+    """`host/path` of an image reference, without tag or digest, with Docker Hub's implicit parts
+    (`alpine:3` -> `docker.io/library/alpine`)."""
+    name = reference.strip().split("@", 1)[0]
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        name = name[:colon]
+    first, _, rest = name.partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        first, rest = "docker.io", name
+    if first in DOCKER_HUB_ALIASES:
+        first = "docker.io"
+    if first == "docker.io" and "/" not in rest:
+        rest = f"library/{rest}"
+    return f"{first}/{rest}".lower()
+
+
+def is_trusted(location: str, trusted: tuple[str, ...], account: str) -> bool:
+    """`location` is, or lies under, an entry of container.trusted_registries (`self` = any Region's
+    registry of this account)."""
+    for entry in trusted:
+        if entry == "self":
+            own = rf"^{re.escape(account)}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(/|$)"
+            if re.match(own, location):
+                return True
+            continue
+        prefix = entry.rstrip("/").lower()
+        host, _, path = prefix.partition("/")
+        if host in DOCKER_HUB_ALIASES:
+            prefix = "docker.io" + (f"/{path}" if path else "")
+        if location == prefix or location.startswith(prefix + "/"):
+            return True
+    return False

@@ -1,0 +1,246 @@
+"""Container images through the whole pipeline (moto + a real registry): documented events in,
+findings in Security Hub out; pushes, scans, Inspector findings, deletions, vanished digests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from provenance_guard.events import parse_event
+from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE
+from provenance_guard.service import Service
+from provenance_guard_cli.emulator.ecr_scans import plan_scan
+from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_index, image_manifest, push_image
+from tests.unit.ecr_support import ecr_event
+from tests.unit.support import ACCOUNT, REGION
+
+BASE = {"org.opencontainers.image.base.name": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/base/al2023:2025"}
+CRITICAL = {
+    "id": "CVE-2025-1111",
+    "severity": "CRITICAL",
+    "package": "openssl",
+    "version": "3.0.13",
+    "fixedIn": "3.0.15",
+    "score": 9.8,
+}
+
+
+@pytest.fixture
+def ecr(aws: None) -> Any:
+    client = boto3.client("ecr", region_name=REGION)
+    client.put_registry_scanning_configuration(
+        scanType="ENHANCED",
+        rules=[{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
+    )
+    return client
+
+
+@pytest.fixture
+def pusher(local_registry: str) -> RegistryPusher:
+    return RegistryPusher(local_registry)
+
+
+@pytest.fixture
+def ecr_service(make_service: Callable[..., Service], local_registry: str) -> Service:
+    return make_service(registry_url=local_registry)
+
+
+def push(ecr: Any, pusher: RegistryPusher, repository: str, **labels: str) -> Pushed:
+    if repository not in {r["repositoryName"] for r in ecr.describe_repositories()["repositories"]}:
+        ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE")
+    return push_image(ecr, pusher, repository, image_manifest(pusher, repository, labels=labels or BASE), "v1")
+
+
+def pushed_event(repository: str, digest: str) -> dict[str, Any]:
+    return ecr_event("ecr-image-action-push.json", **{"repository-name": repository, "image-digest": digest})
+
+
+def by_control(report: Any) -> dict[tuple[str, str], Any]:
+    return {(e.verdict.control_id, e.ref.name): e for e in report.evaluated}
+
+
+def test_a_push_judges_the_image_and_its_repository(ecr, pusher, ecr_service):
+    image = push(ecr, pusher, "team/app")
+
+    report = ecr_service.pipeline.run(parse_event(pushed_event("team/app", image.digest)))
+
+    results = {key: e.verdict.status.value for key, e in by_control(report).items()}
+    assert results == {
+        ("PG.ECR.1", "team/app"): "PASSED",
+        ("PG.ECR.2", "team/app"): "PASSED",
+        ("PG.ECR.4", f"team/app@{image.digest}"): "PASSED",
+        ("PG.ECR.6", f"team/app@{image.digest}"): "PASSED",
+    }
+    finding = by_control(report)[("PG.ECR.4", f"team/app@{image.digest}")].finding
+    assert finding["Resources"][0]["Id"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app/{image.digest}"
+    assert finding["Resources"][0]["Type"] == "AwsEcrContainerImage"
+
+
+def test_a_multi_platform_push_is_judged_per_digest(ecr, pusher, ecr_service):
+    ecr.create_repository(repositoryName="multi")
+    arm = push_image(ecr, pusher, "multi", image_manifest(pusher, "multi", labels=BASE, architecture="arm64"))
+    amd = push_image(
+        ecr,
+        pusher,
+        "multi",
+        image_manifest(
+            pusher,
+            "multi",
+            labels={"org.opencontainers.image.base.name": "docker.io/evil/base"},
+            architecture="amd64",
+            layer=b"amd",
+        ),
+    )
+    index = push_image(ecr, pusher, "multi", image_index([("linux/arm64", arm), ("linux/amd64", amd)]), "v1")
+
+    report = ecr_service.pipeline.run(parse_event(pushed_event("multi", index.digest)))
+
+    provenance = {e.ref.name: e.verdict for e in report.evaluated if e.verdict.control_id == "PG.ECR.4"}
+    assert {name: v.status.value for name, v in provenance.items()} == {
+        f"multi@{index.digest}": "FAILED",
+        f"multi@{arm.digest}": "PASSED",
+        f"multi@{amd.digest}": "FAILED",
+    }
+    assert provenance[f"multi@{index.digest}"].evidence["Platforms"].startswith("linux/arm64 ")
+
+
+def test_a_scan_over_the_threshold_fails_at_the_highest_exceeded_severity(ecr, pusher, ecr_service, securityhub):
+    image = push(ecr, pusher, "team/api")
+    plan_scan(
+        "team/api",
+        image.digest,
+        vulnerabilities=[CRITICAL] + [{**CRITICAL, "id": f"CVE-2025-{i}", "severity": "HIGH"} for i in range(60)],
+    )
+    event = ecr_event(
+        "inspector2-scan-ecr.json",
+        **{"repository-name": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/api", "image-digest": image.digest},
+    )
+
+    report = ecr_service.pipeline.run(parse_event(event))
+
+    result = by_control(report)[("PG.ECR.5", f"team/api@{image.digest}")]
+    assert result.verdict.status.value == "FAILED"
+    finding = result.finding
+    assert finding["Severity"]["Label"] == "CRITICAL"
+    fields = finding["ProductFields"]
+    assert fields["provenance-guard/Evidence/Counts"] == "CRITICAL=1, HIGH=60, MEDIUM=0, LOW=0"
+    assert fields["provenance-guard/Evidence/WorstFindings"].startswith(
+        "CVE-2025-1111 CRITICAL openssl 3.0.13 (fixed in 3.0.15)"
+    )
+    assert len(fields) <= 50
+    assert all(len(v) <= MAX_PRODUCT_FIELD_VALUE for v in fields.values())
+    imported = securityhub.get_findings()["Findings"]
+    assert (
+        len([f for f in imported if f["Compliance"]["SecurityControlId"] == "PG.ECR.5"]) == 1
+    )  # one per digest, never per CVE
+    again = ecr_service.pipeline.run(parse_event(event))
+    assert again.imported == 0
+    assert again.unchanged == 2
+
+
+def test_a_closed_inspector_finding_re_evaluates_the_image(ecr, pusher, ecr_service):
+    image = push(ecr, pusher, "team/web")
+    plan_scan("team/web", image.digest, vulnerabilities=[CRITICAL])
+    finding_event = ecr_event("inspector2-finding-ecr.json", status="ACTIVE")
+    finding_event["detail"]["resources"][0]["details"]["awsEcrContainerImage"].update(
+        repositoryName="team/web", imageHash=image.digest, registry=ACCOUNT
+    )
+    assert (
+        by_control(ecr_service.pipeline.run(parse_event(finding_event)))[
+            ("PG.ECR.5", f"team/web@{image.digest}")
+        ].verdict.status.value
+        == "FAILED"
+    )
+
+    plan_scan("team/web", image.digest, vulnerabilities=[{**CRITICAL, "status": "CLOSED"}])
+    finding_event["detail"]["status"] = "CLOSED"
+    report = ecr_service.pipeline.run(parse_event(finding_event))
+
+    assert by_control(report)[("PG.ECR.5", f"team/web@{image.digest}")].verdict.status.value == "PASSED"
+    assert len(report.notified) == 1  # FAILED -> PASSED
+
+
+def test_basic_scan_results_from_the_ecr_image_scan_event(aws, pusher, make_service, local_registry):
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName="legacy", imageScanningConfiguration={"scanOnPush": True})
+    image = push_image(ecr, pusher, "legacy", image_manifest(pusher, "legacy", labels=BASE), "v1")
+    plan_scan("legacy", image.digest, vulnerabilities=[{**CRITICAL, "severity": "MEDIUM"}])
+    service = make_service(
+        {"version": 1, "container": {"vulnerability_thresholds": {"MEDIUM": 0}}}, registry_url=local_registry
+    )
+
+    report = service.pipeline.run(
+        parse_event(ecr_event("ecr-image-scan.json", **{"repository-name": "legacy", "image-digest": image.digest}))
+    )
+
+    result = by_control(report)[("PG.ECR.5", f"legacy@{image.digest}")]
+    assert result.verdict.status.value == "FAILED"
+    assert result.finding["Severity"]["Label"] == "MEDIUM"
+    assert result.verdict.evidence["ScanSource"] == "ECR basic scanning"
+
+
+def test_a_deleted_image_has_its_findings_archived(ecr, pusher, ecr_service):
+    image = push(ecr, pusher, "team/old")
+    ecr_service.pipeline.run(parse_event(pushed_event("team/old", image.digest)))
+    ecr.batch_delete_image(repositoryName="team/old", imageIds=[{"imageDigest": image.digest}])
+
+    delete = ecr_event("ecr-image-action-delete.json", **{"repository-name": "team/old", "image-digest": image.digest})
+    report = ecr_service.pipeline.run(parse_event(delete))
+
+    assert len(report.archived) == 2  # PG.ECR.4 and PG.ECR.6
+
+
+def test_an_event_for_a_digest_that_no_longer_exists_archives(ecr, pusher, ecr_service):
+    image = push(ecr, pusher, "team/gone")
+    ecr_service.pipeline.run(parse_event(pushed_event("team/gone", image.digest)))
+    ecr.batch_delete_image(repositoryName="team/gone", imageIds=[{"imageDigest": image.digest}])
+
+    scan = ecr_event("ecr-image-scan.json", **{"repository-name": "team/gone", "image-digest": image.digest})
+    report = ecr_service.pipeline.run(parse_event(scan))
+
+    assert [r.name for r in report.vanished] == [f"team/gone@{image.digest}"]
+    assert len(report.archived) == 2
+
+
+def test_a_registry_scanning_change_re_judges_every_repository(ecr, pusher, ecr_service):
+    for name in ("svc-a", "svc-b"):
+        ecr.create_repository(repositoryName=name)
+    ecr.put_registry_scanning_configuration(
+        scanType="ENHANCED",
+        rules=[{"scanFrequency": "MANUAL", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
+    )
+    event = ecr_event("cloudtrail-ecr-putregistryscanningconfiguration.json")
+
+    report = ecr_service.pipeline.run(parse_event(event))
+
+    assert {(e.ref.name, e.verdict.control_id, e.verdict.status.value) for e in report.evaluated} == {
+        ("svc-a", "PG.ECR.1", "FAILED"),
+        ("svc-b", "PG.ECR.1", "FAILED"),
+    }
+
+
+def test_a_platform_image_scan_updates_its_index_summary(ecr, pusher, ecr_service):
+    ecr.create_repository(repositoryName="multi-scan")
+    arm = push_image(ecr, pusher, "multi-scan", image_manifest(pusher, "multi-scan", labels=BASE, architecture="arm64"))
+    amd = push_image(
+        ecr, pusher, "multi-scan", image_manifest(pusher, "multi-scan", labels=BASE, architecture="amd64", layer=b"amd")
+    )
+    index = push_image(ecr, pusher, "multi-scan", image_index([("linux/arm64", arm), ("linux/amd64", amd)]), "v1")
+    plan_scan("multi-scan", amd.digest, vulnerabilities=[CRITICAL])
+    arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/multi-scan"
+
+    report = ecr_service.pipeline.run(
+        parse_event(ecr_event("inspector2-scan-ecr.json", **{"repository-name": arn, "image-digest": amd.digest}))
+    )
+
+    results = {(e.verdict.control_id, e.ref.name): e.verdict for e in report.evaluated}
+    assert results[("PG.ECR.5", f"multi-scan@{amd.digest}")].status.value == "FAILED"
+    summary = results[("PG.ECR.5", f"multi-scan@{index.digest}")]
+    assert summary.status.value == "FAILED"
+    assert summary.severity is not None
+    assert summary.severity.value == "CRITICAL"
+    assert summary.reasons[0].description.startswith("linux/amd64: 1 CRITICAL findings")
+    assert ("PG.ECR.5", f"multi-scan@{arm.digest}") not in results

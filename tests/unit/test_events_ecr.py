@@ -1,0 +1,259 @@
+"""events_ecr.py: the documented ECR and Inspector samples -> work; unusable ones -> EventError."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from provenance_guard.events import Action, EventError, Work, parse_event
+from provenance_guard.events_ecr import PUSHED_IMAGE_CONTROLS, REPOSITORY_CONTROLS, SCANNED_IMAGE_CONTROLS
+from provenance_guard.model import ResourceKind, ResourceRef
+from tests.unit.support import load_event
+
+ECR_SAMPLE_DIGEST = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"
+GUIDE_DIGEST = "sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE"
+
+
+def ref(kind: ResourceKind, name: str, account: str = "123456789012", region: str = "us-west-2") -> ResourceRef:
+    return ResourceRef(kind, name, account, region)
+
+
+def image(name: str, account: str = "123456789012", region: str = "us-west-2") -> ResourceRef:
+    return ref(ResourceKind.ECR_IMAGE, name, account, region)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        pytest.param(
+            "ecr-image-action-push.json",
+            [
+                Work(Action.EVALUATE, ref(ResourceKind.ECR_REPOSITORY, "my-repository-name"), REPOSITORY_CONTROLS),
+                Work(Action.EXPAND, image(f"my-repository-name@{ECR_SAMPLE_DIGEST}"), PUSHED_IMAGE_CONTROLS),
+            ],
+            id="push-empty-resources",
+        ),
+        pytest.param(
+            "ecr-image-action-delete.json",
+            [Work(Action.ARCHIVE, image(f"my-repository-name@{ECR_SAMPLE_DIGEST}"))],
+            id="delete",
+        ),
+        pytest.param(
+            "ecr-image-scan.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    image(f"my-repository-name@{ECR_SAMPLE_DIGEST}", region="us-east-1"),
+                    SCANNED_IMAGE_CONTROLS,
+                )
+            ],
+            id="basic-scan",
+        ),
+        pytest.param(
+            "inspector2-scan-ecr.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    image(
+                        "inspector2@sha256:965fbcae990b0467ed5657caceaec165018ef44a4d2d46c7cdea80a9dff0d1ea",
+                        "111122223333",
+                        "us-east-1",
+                    ),
+                    SCANNED_IMAGE_CONTROLS,
+                )
+            ],
+            id="inspector-scan-repository-arn",
+        ),
+        pytest.param(
+            "inspector2-scan-ecr-ecr-userguide.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    image(f"amazon/amazon-ecs-sample@{GUIDE_DIGEST}", region="us-east-2"),
+                    SCANNED_IMAGE_CONTROLS,
+                )
+            ],
+            id="inspector-scan-ecr-guide",
+        ),
+        pytest.param(
+            "inspector2-finding-ecr.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    image(
+                        "inspector2@sha256:84f507df33c6864d49c296fb734192696e4cb6f78166ac51ac8b9b118181085d",
+                        region="eu-central-1",
+                    ),
+                    frozenset({"PG.ECR.5"}),
+                )
+            ],
+            id="inspector-finding",
+        ),
+        pytest.param(
+            "inspector2-finding-ecr-ecr-userguide.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    image(f"amazon/amazon-ecs-sample@{GUIDE_DIGEST}", region="us-east-2"),
+                    frozenset({"PG.ECR.5"}),
+                )
+            ],
+            id="inspector-finding-non-iso-times",
+        ),
+        pytest.param(
+            "cloudtrail-ecr-createrepository.json",
+            [
+                Work(
+                    Action.EVALUATE,
+                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    REPOSITORY_CONTROLS,
+                )
+            ],
+            id="create-repository",
+        ),
+        pytest.param(
+            "cloudtrail-ecr-putimagescanningconfiguration.json",
+            [
+                Work(
+                    Action.EVALUATE,
+                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    REPOSITORY_CONTROLS,
+                )
+            ],
+            id="put-image-scanning",
+        ),
+        pytest.param(
+            "cloudtrail-ecr-putimagetagmutability.json",
+            [
+                Work(
+                    Action.EVALUATE,
+                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    REPOSITORY_CONTROLS,
+                )
+            ],
+            id="put-tag-mutability",
+        ),
+        pytest.param(
+            "cloudtrail-ecr-putregistryscanningconfiguration.json",
+            [
+                Work(
+                    Action.EXPAND,
+                    ref(ResourceKind.ECR_REGISTRY, "123456789012", region="us-east-2"),
+                    frozenset({"PG.ECR.1"}),
+                )
+            ],
+            id="registry-scanning",
+        ),
+        pytest.param(
+            "cloudtrail-ecr-deleterepository.json",
+            [Work(Action.ARCHIVE, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
+            id="delete-repository",
+        ),
+    ],
+)
+def test_documented_events(fixture: str, expected: list[Work]) -> None:
+    assert parse_event(load_event(fixture)) == expected
+
+
+def test_an_inspector_finding_that_closes_re_evaluates_the_image() -> None:
+    event = load_event("inspector2-finding-ecr.json")
+    event["detail"]["status"] = "CLOSED"
+    [work] = parse_event(event)
+    assert work.action is Action.EXPAND  # the image, and the indexes that list it
+    assert work.controls == frozenset({"PG.ECR.5"})
+
+
+def test_an_inspector_finding_falls_back_to_the_resource_arn() -> None:
+    event = load_event("inspector2-finding-ecr.json")
+    del event["detail"]["resources"][0]["details"]
+    [work] = parse_event(event)
+    assert work.resource.name == "inspector2@sha256:84f507df33c6864d49c296fb734192696e4cb6f78166ac51ac8b9b118181085d"
+
+
+def test_failed_pushes_and_other_actions_ask_for_nothing() -> None:
+    failed = load_event("ecr-image-action-push.json")
+    failed["detail"]["result"] = "FAILURE"
+    assert parse_event(failed) == []
+    other = load_event("ecr-image-action-push.json")
+    other["detail"]["action-type"] = "ARCHIVE"
+    assert parse_event(other) == []
+
+
+def changed(fixture: str, path: str, value: Any) -> dict[str, Any]:
+    event = copy.deepcopy(load_event(fixture))
+    target = event
+    *parents, leaf = path.split(".")
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if value is None:
+        del target[leaf]
+    else:
+        target[leaf] = value
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        pytest.param(
+            changed("ecr-image-action-push.json", "detail.image-digest", None),
+            "detail.image-digest is missing",
+            id="no-digest",
+        ),
+        pytest.param(
+            changed("ecr-image-action-push.json", "detail.image-digest", "latest"),
+            "'latest' is not an image digest",
+            id="tag-not-digest",
+        ),
+        pytest.param(
+            changed("ecr-image-action-push.json", "detail.repository-name", "My Repo"),
+            "'My Repo' is not an ECR repository name",
+            id="bad-name",
+        ),
+        pytest.param(
+            changed("ecr-image-scan.json", "detail.repository-name", ""),
+            "detail.repository-name is not a non-empty string",
+            id="empty-name",
+        ),
+        pytest.param(
+            changed(
+                "inspector2-scan-ecr.json",
+                "detail.repository-name",
+                "arn:aws:ecr:us-east-1:444455556666:repository/other",
+            ),
+            "the event names an image of account 444455556666, not of the event's account",
+            id="foreign-account",
+        ),
+        pytest.param(
+            changed("inspector2-finding-ecr.json", "detail.resources", None),
+            "detail.resources is missing or not a list",
+            id="no-resources",
+        ),
+        pytest.param(
+            changed("inspector2-finding-ecr.json", "detail.resources.0.type", "AWS_EC2_INSTANCE"),
+            "the finding concerns no ECR container image",
+            id="not-an-image",
+        ),
+        pytest.param(
+            changed("cloudtrail-ecr-putimagetagmutability.json", "detail.requestParameters.repositoryName", None),
+            "detail.requestParameters.repositoryName is missing",
+            id="cloudtrail-no-repository",
+        ),
+    ],
+)
+def test_unusable_events_fail_clearly(event: dict[str, Any], message: str) -> None:
+    with pytest.raises(EventError) as raised:
+        parse_event(event)
+    assert str(raised.value) == message
+
+
+def test_the_ecr_parsers_module_can_be_imported_first() -> None:
+    """events.py loads family modules on first use, so the import graph has no cycle."""
+    import subprocess
+    import sys
+
+    code = "import provenance_guard.events_ecr, provenance_guard.events as e; print(len(e._parsers()[0]))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
