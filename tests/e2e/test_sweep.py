@@ -52,3 +52,10 @@ def test_sweep_finds_new_resources_skips_unchanged_ones_and_archives_vanished_on
 
     again = replayer.replay(SWEEP_REQUESTED, "second sweep, nothing changed")
     assert again.findings == []
+
+    ec2.modify_image_attribute(ImageId=known, LaunchPermission={"Add": [{"Group": "all"}]})  # event lost
+    changed_sweep = replayer.replay(SWEEP_REQUESTED, "third sweep, one AMI made public")
+    assert [(f["Compliance"]["SecurityControlId"], f["Compliance"]["Status"]) for f in changed_sweep.findings] == [
+        ("PG.AMI.3", "FAILED")
+    ]
+    assert changed_sweep.findings[0]["Resources"][0]["Id"].endswith(known)

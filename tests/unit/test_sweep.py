@@ -297,3 +297,16 @@ def test_throttling_on_a_read_api_and_on_security_hub_loses_nothing_and_imports_
     assert len(findings) == len({f["Id"] for f in findings})
     assert {f["Resources"][0]["Id"] for f in findings} == {ami_ref(i).arn for i in images}
     assert all(f["CreatedAt"] == f["UpdatedAt"] for f in findings)  # each imported exactly once
+
+
+def test_the_inventory_pages_through_large_listings(
+    clients: ClientFactory, make_ami: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweep, "LIST_PAGE_SIZE", 5)  # the emulator pages DescribeImages like EC2
+    ec2 = clients.client("ec2", REGION)
+    calls: list[str] = []
+    ec2.meta.events.register("before-call.ec2.DescribeImages", lambda **_: calls.append("DescribeImages"))
+    images = {make_ami(f"image-{i}") for i in range(23)}
+
+    assert set(sweep.owned_amis(clients, REGION)) == images
+    assert len(calls) == 5

@@ -32,6 +32,9 @@ INVENTORY_PERMISSIONS = (
     "lambda:ListFunctions",
 )
 LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
+LIST_PAGE_SIZE = 1000
+"""Page size of the EC2 list calls (their maximum): without one, EC2 may answer a large account slowly
+or not at all within one call."""
 
 Inventory = Callable[[ClientFactory, str], Iterator[str]]
 """Names (`ResourceRef.name`) of every resource of one kind in one Region."""
@@ -49,14 +52,18 @@ class SweepScope:
 
 def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
     ec2: Any = clients.client("ec2", region)
-    for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], IncludeDeprecated=True):
+    pages = ec2.get_paginator("describe_images").paginate(
+        Owners=["self"], IncludeDeprecated=True, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
+    )
+    for page in pages:
         yield from (image["ImageId"] for image in page.get("Images", []) if image.get("State") == "available")
 
 
 def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
     ec2: Any = clients.client("ec2", region)
     pages = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}]
+        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
+        PaginationConfig={"PageSize": LIST_PAGE_SIZE},
     )
     for page in pages:
         for reservation in page.get("Reservations", []):
