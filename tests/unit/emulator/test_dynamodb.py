@@ -1,4 +1,4 @@
-"""The emulator's TransactWriteItems: the table is copied once per transaction, rollback still works."""
+"""The emulator's TransactWriteItems: no whole-table copies, and rollback still works."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def put(key: str, value: str, condition: str | None = None) -> dict[str, Any]:
     return {"Put": action}
 
 
-def test_a_transaction_of_100_puts_copies_the_table_once(table, monkeypatch):
+def test_a_transaction_of_100_puts_does_not_copy_the_table(table, monkeypatch):
     copied: list[str] = []
     real = copy.deepcopy
 
@@ -46,8 +46,11 @@ def test_a_transaction_of_100_puts_copies_the_table_once(table, monkeypatch):
 
     monkeypatch.setattr(copy, "deepcopy", counting)
     table.transact_write_items(TransactItems=[put(f"key-{i}", "v") for i in range(100)])
-    assert copied == ["t"]
-    assert table.scan(TableName="t")["Count"] == 100
+    for i in range(100, 300):
+        table.put_item(TableName="t", Item={"k": {"S": f"key-{i}"}, "v": {"S": "v"}})
+    table.transact_write_items(TransactItems=[put(f"key-{i}", "w") for i in range(100)])
+    assert copied == []
+    assert table.scan(TableName="t")["Count"] == 300
 
 
 def test_a_failed_condition_still_rolls_the_whole_transaction_back(table):
@@ -60,3 +63,19 @@ def test_a_failed_condition_still_rolls_the_whole_transaction_back(table):
     keys = {item["k"]["S"] for item in table.scan(TableName="t")["Items"]}
     assert keys == {"taken"}
     assert table.get_item(TableName="t", Key={"k": {"S": "taken"}})["Item"]["v"]["S"] == "old"
+
+
+def test_rollback_restores_an_item_the_transaction_had_already_updated(table):
+    table.put_item(TableName="t", Item={"k": {"S": "a"}, "v": {"S": "before"}})
+    table.put_item(TableName="t", Item={"k": {"S": "taken"}, "v": {"S": "old"}})
+    update = {
+        "Update": {
+            "TableName": "t",
+            "Key": {"k": {"S": "a"}},
+            "UpdateExpression": "SET v = :v",
+            "ExpressionAttributeValues": {":v": {"S": "after"}},
+        }
+    }
+    with pytest.raises(ClientError):
+        table.transact_write_items(TransactItems=[update, put("taken", "new", condition="attribute_not_exists(k)")])
+    assert table.get_item(TableName="t", Key={"k": {"S": "a"}})["Item"]["v"]["S"] == "before"
