@@ -71,6 +71,7 @@ def test_a_push_judges_the_image_and_its_repository(ecr, pusher, ecr_service):
     assert results == {
         ("PG.ECR.1", "team/app"): "PASSED",
         ("PG.ECR.2", "team/app"): "PASSED",
+        ("PG.ECR.3", f"team/app@{image.digest}"): "NOT_AVAILABLE",  # no trust policy configured
         ("PG.ECR.4", f"team/app@{image.digest}"): "PASSED",
         ("PG.ECR.6", f"team/app@{image.digest}"): "PASSED",
     }
@@ -190,7 +191,7 @@ def test_a_deleted_image_has_its_findings_archived(ecr, pusher, ecr_service):
     delete = ecr_event("ecr-image-action-delete.json", **{"repository-name": "team/old", "image-digest": image.digest})
     report = ecr_service.pipeline.run(parse_event(delete))
 
-    assert len(report.archived) == 2  # PG.ECR.4 and PG.ECR.6
+    assert len(report.archived) == 3  # PG.ECR.3, PG.ECR.4 and PG.ECR.6
 
 
 def test_an_event_for_a_digest_that_no_longer_exists_archives(ecr, pusher, ecr_service):
@@ -202,7 +203,7 @@ def test_an_event_for_a_digest_that_no_longer_exists_archives(ecr, pusher, ecr_s
     report = ecr_service.pipeline.run(parse_event(scan))
 
     assert [r.name for r in report.vanished] == [f"team/gone@{image.digest}"]
-    assert len(report.archived) == 2
+    assert len(report.archived) == 3
 
 
 def test_a_registry_scanning_change_re_judges_every_repository(ecr, pusher, ecr_service):
