@@ -245,3 +245,43 @@ def test_a_platform_image_scan_updates_its_index_summary(ecr, pusher, ecr_servic
     assert summary.severity.value == "CRITICAL"
     assert summary.reasons[0].description.startswith("linux/amd64: 1 CRITICAL findings")
     assert ("PG.ECR.5", f"multi-scan@{arm.digest}") not in results
+
+
+def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
+    ecr, pusher, make_service, local_registry
+):
+    from datetime import timedelta
+
+    from tests.unit.signing_support import issue, jws, push_signature, target_of
+    from tests.unit.support import T0
+
+    valid = {"not_before": T0 - timedelta(days=30), "not_after": T0 + timedelta(days=365)}
+    root = issue("Flow Root CA", None, ca=True, **valid)
+    leaf = issue("flow signer", root, ca=False, **valid)
+    trust_policy = {
+        "name": "signed",
+        "scopes": ["team/*"],
+        "trust_stores": ["ca:flow"],
+        "trusted_identities": ["x509.subject: C=US, ST=WA, O=Example Org"],
+    }
+    signatures = {"trust_policies": [trust_policy], "trust_stores": {"ca:flow": root.pem}}
+    service = make_service({"version": 1, "container": {"signatures": signatures}}, registry_url=local_registry)
+    image = push(ecr, pusher, "team/signed-later")
+
+    first = service.pipeline.run(parse_event(pushed_event("team/signed-later", image.digest)))
+    assert by_control(first)[("PG.ECR.3", f"team/signed-later@{image.digest}")].verdict.status.value == "FAILED"
+
+    envelope = jws(leaf, [leaf, root], target_of(image), signing_time=T0 - timedelta(hours=1))
+    push_signature(pusher, "team/signed-later", image, envelope)
+    referrer = ecr_event(
+        "ecr-referrer-action-restore.json",
+        **{
+            "action-type": "PUSH",
+            "repository-name": "team/signed-later",
+            "image-digest": image.digest,
+            "artifact-media-type": "application/vnd.cncf.notary.signature",
+        },
+    )
+    second = service.pipeline.run(parse_event(referrer))
+    assert {(e.verdict.control_id, e.verdict.status.value) for e in second.evaluated} == {("PG.ECR.3", "PASSED")}
+    assert second.imported == 1  # the FAILED finding is replaced by the PASSED one
