@@ -61,6 +61,20 @@ def image_deleted(repository: str, digest: str, tag: str = "latest") -> dict[str
     )
 
 
+def signature_pushed(repository: str, subject_digest: str) -> dict[str, Any]:
+    """`ECR Referrer Action`: a Notation signature of `subject_digest` was pushed."""
+    return sample_event(
+        "ecr-referrer-action-restore.json",
+        **{
+            "detail.action-type": "PUSH",
+            "detail.repository-name": repository,
+            "detail.image-digest": subject_digest,
+            "detail.artifact-media-type": "application/vnd.cncf.notary.signature",
+            "detail.manifest-media-type": "application/vnd.oci.image.manifest.v1+json",
+        },
+    )
+
+
 def basic_scan_completed(repository: str, digest: str) -> dict[str, Any]:
     return sample_event(
         "ecr-image-scan.json",

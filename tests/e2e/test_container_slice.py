@@ -80,6 +80,7 @@ def test_a_push_judges_image_and_repository(ecr, pusher, replayer):
     assert status(result) == {
         ("PG.ECR.1", "payments/api"): "PASSED",
         ("PG.ECR.2", "payments/api"): "PASSED",
+        ("PG.ECR.3", f"payments/api/{digest}"): "FAILED",  # unsigned (signed images: test_signatures_slice)
         ("PG.ECR.4", f"payments/api/{digest}"): "PASSED",
         ("PG.ECR.6", f"payments/api/{digest}"): "PASSED",
     }
@@ -93,6 +94,7 @@ def test_an_unscanned_mutable_repository_and_an_untrusted_base_fail(ecr, pusher,
     assert status(result) == {
         ("PG.ECR.1", "sandbox/tools"): "FAILED",
         ("PG.ECR.2", "sandbox/tools"): "FAILED",
+        ("PG.ECR.3", f"sandbox/tools/{digest}"): "FAILED",
         ("PG.ECR.4", f"sandbox/tools/{digest}"): "FAILED",
         ("PG.ECR.6", f"sandbox/tools/{digest}"): "NOT_AVAILABLE",  # no scan yet, pushed moments ago
     }
@@ -178,6 +180,7 @@ def test_a_deleted_image_and_a_vanished_digest_are_archived(ecr, pusher, replaye
     vanished = replayer.replay(inspector_scanned("short-lived", gone), "scan of a digest that no longer exists")
 
     assert {(k, f["RecordState"]) for k, f in findings(deleted).items()} == {
+        (("PG.ECR.3", f"short-lived/{kept}"), "ARCHIVED"),
         (("PG.ECR.4", f"short-lived/{kept}"), "ARCHIVED"),
         (("PG.ECR.6", f"short-lived/{kept}"), "ARCHIVED"),
     }

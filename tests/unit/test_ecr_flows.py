@@ -71,6 +71,7 @@ def test_a_push_judges_the_image_and_its_repository(ecr, pusher, ecr_service):
     assert results == {
         ("PG.ECR.1", "team/app"): "PASSED",
         ("PG.ECR.2", "team/app"): "PASSED",
+        ("PG.ECR.3", f"team/app@{image.digest}"): "NOT_AVAILABLE",  # no trust policy configured
         ("PG.ECR.4", f"team/app@{image.digest}"): "PASSED",
         ("PG.ECR.6", f"team/app@{image.digest}"): "PASSED",
     }
@@ -190,7 +191,7 @@ def test_a_deleted_image_has_its_findings_archived(ecr, pusher, ecr_service):
     delete = ecr_event("ecr-image-action-delete.json", **{"repository-name": "team/old", "image-digest": image.digest})
     report = ecr_service.pipeline.run(parse_event(delete))
 
-    assert len(report.archived) == 2  # PG.ECR.4 and PG.ECR.6
+    assert len(report.archived) == 3  # PG.ECR.3, PG.ECR.4 and PG.ECR.6
 
 
 def test_an_event_for_a_digest_that_no_longer_exists_archives(ecr, pusher, ecr_service):
@@ -202,7 +203,7 @@ def test_an_event_for_a_digest_that_no_longer_exists_archives(ecr, pusher, ecr_s
     report = ecr_service.pipeline.run(parse_event(scan))
 
     assert [r.name for r in report.vanished] == [f"team/gone@{image.digest}"]
-    assert len(report.archived) == 2
+    assert len(report.archived) == 3
 
 
 def test_a_registry_scanning_change_re_judges_every_repository(ecr, pusher, ecr_service):
@@ -244,3 +245,43 @@ def test_a_platform_image_scan_updates_its_index_summary(ecr, pusher, ecr_servic
     assert summary.severity.value == "CRITICAL"
     assert summary.reasons[0].description.startswith("linux/amd64: 1 CRITICAL findings")
     assert ("PG.ECR.5", f"multi-scan@{arm.digest}") not in results
+
+
+def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
+    ecr, pusher, make_service, local_registry
+):
+    from datetime import timedelta
+
+    from tests.unit.signing_support import issue, jws, push_signature, target_of
+    from tests.unit.support import T0
+
+    valid = {"not_before": T0 - timedelta(days=30), "not_after": T0 + timedelta(days=365)}
+    root = issue("Flow Root CA", None, ca=True, **valid)
+    leaf = issue("flow signer", root, ca=False, **valid)
+    trust_policy = {
+        "name": "signed",
+        "scopes": ["team/*"],
+        "trust_stores": ["ca:flow"],
+        "trusted_identities": ["x509.subject: C=US, ST=WA, O=Example Org"],
+    }
+    signatures = {"trust_policies": [trust_policy], "trust_stores": {"ca:flow": root.pem}}
+    service = make_service({"version": 1, "container": {"signatures": signatures}}, registry_url=local_registry)
+    image = push(ecr, pusher, "team/signed-later")
+
+    first = service.pipeline.run(parse_event(pushed_event("team/signed-later", image.digest)))
+    assert by_control(first)[("PG.ECR.3", f"team/signed-later@{image.digest}")].verdict.status.value == "FAILED"
+
+    envelope = jws(leaf, [leaf, root], target_of(image), signing_time=T0 - timedelta(hours=1))
+    push_signature(pusher, "team/signed-later", image, envelope)
+    referrer = ecr_event(
+        "ecr-referrer-action-restore.json",
+        **{
+            "action-type": "PUSH",
+            "repository-name": "team/signed-later",
+            "image-digest": image.digest,
+            "artifact-media-type": "application/vnd.cncf.notary.signature",
+        },
+    )
+    second = service.pipeline.run(parse_event(referrer))
+    assert {(e.verdict.control_id, e.verdict.status.value) for e in second.evaluated} == {("PG.ECR.3", "PASSED")}
+    assert second.imported == 1  # the FAILED finding is replaced by the PASSED one

@@ -146,6 +146,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             ],
             id="registry-scanning",
         ),
+        pytest.param("ecr-referrer-action-restore.json", [], id="referrer-sbom-restore"),
         pytest.param(
             "cloudtrail-ecr-deleterepository.json",
             [Work(Action.ARCHIVE, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
@@ -179,6 +180,28 @@ def test_failed_pushes_and_other_actions_ask_for_nothing() -> None:
     other = load_event("ecr-image-action-push.json")
     other["detail"]["action-type"] = "ARCHIVE"
     assert parse_event(other) == []
+
+
+NOTATION = "application/vnd.cncf.notary.signature"
+
+
+@pytest.mark.parametrize("action", ["PUSH", "DELETE", "UPDATE_STORAGE_CLASS"])
+def test_a_signature_referrer_action_re_judges_its_subject_image(action: str) -> None:
+    event = changed("ecr-referrer-action-restore.json", "detail.artifact-media-type", NOTATION)
+    event["detail"]["action-type"] = action
+    digest = event["detail"]["image-digest"]
+    assert parse_event(event) == [
+        Work(
+            Action.EVALUATE, ref(ResourceKind.ECR_IMAGE, f"sbom@{digest}", region="us-east-1"), frozenset({"PG.ECR.3"})
+        )
+    ]
+
+
+def test_a_failed_or_non_signature_referrer_action_asks_for_nothing() -> None:
+    failed = changed("ecr-referrer-action-restore.json", "detail.artifact-media-type", NOTATION)
+    failed["detail"]["result"] = "FAILURE"
+    assert parse_event(failed) == []
+    assert parse_event(load_event("ecr-referrer-action-restore.json")) == []
 
 
 def changed(fixture: str, path: str, value: Any) -> dict[str, Any]:

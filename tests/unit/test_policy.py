@@ -42,6 +42,7 @@ container:
         trust_stores: ["signingAuthority:aws-signer"]
         trusted_identities: []
     cosign_public_keys: []
+    trust_stores: {}
   allowed_mutable_tags: [latest]
 lambda:
   trusted_signing_profiles: []
@@ -88,6 +89,9 @@ FULL_POLICY: dict[str, Any] = {
                 }
             ],
             "cosign_public_keys": ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"],
+            "trust_stores": {
+                "signingAuthority:aws-signer": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+            },
         },
         "allowed_mutable_tags": ["latest", "dev-*"],
     },

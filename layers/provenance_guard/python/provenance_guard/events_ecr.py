@@ -1,7 +1,8 @@
 """ECR and Amazon Inspector events -> work (CONTROLS.md §2): pushes, deletions, scans, Inspector
 findings, and the CloudTrail calls that change repository or registry scanning and tag mutability.
 
-The events name images in several shapes: `ECR Image Action` has an empty `resources` list and names
+The events name images in several shapes: `ECR Image Action` (and `ECR Referrer Action`, whose
+`image-digest` is the image a signature refers to) has an empty `resources` list and names
 the repository and digest in `detail`; `Inspector2 Scan` names the repository by its ARN;
 `Inspector2 Finding` names the image in `detail.resources[].details.awsEcrContainerImage` (its
 timestamps are not ISO-8601, and nothing here depends on them: the image is re-read from AWS).
@@ -20,6 +21,9 @@ REPOSITORY_CONTROLS = frozenset({"PG.ECR.1", "PG.ECR.2"})
 PUSHED_IMAGE_CONTROLS = frozenset({"PG.ECR.3", "PG.ECR.4", "PG.ECR.6"})
 SCANNED_IMAGE_CONTROLS = frozenset({"PG.ECR.5", "PG.ECR.6"})
 VULNERABILITY_CONTROLS = frozenset({"PG.ECR.5"})
+SIGNATURE_CONTROLS = frozenset({"PG.ECR.3"})
+SIGNATURE_ARTIFACT_TYPES = frozenset({"application/vnd.cncf.notary.signature"})
+"""Referrer artifact types that can change PG.ECR.3 (other referrers, such as SBOMs, do not)."""
 REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 REPOSITORY_ARN = re.compile(r"^arn:aws[a-z-]*:ecr:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):repository/(?P<name>.+)$")
@@ -56,6 +60,17 @@ def _ecr_image_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Wor
     if action == "DELETE":
         return [Work(Action.ARCHIVE, image)]
     return []
+
+
+def _ecr_referrer_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    """A signature pushed, deleted, archived or restored: re-judge PG.ECR.3 of the image it refers to
+    (`image-digest` names that subject), so an image pushed before its signature does not stay FAILED."""
+    if _required(detail, "result") != "SUCCESS":
+        return []
+    if detail.get("artifact-media-type") not in SIGNATURE_ARTIFACT_TYPES:
+        return []
+    image = _image(envelope, _required(detail, "repository-name"), _required(detail, "image-digest"))
+    return [Work(Action.EVALUATE, image, SIGNATURE_CONTROLS)]
 
 
 def _ecr_image_scan(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
@@ -114,6 +129,7 @@ def _registry_scanning_call(detail: Mapping[str, Any], envelope: Envelope) -> li
 PARSERS: dict[tuple[str, str], Parser] = {
     ("aws.ecr", "ECR Image Action"): _ecr_image_action,
     ("aws.ecr", "ECR Image Scan"): _ecr_image_scan,
+    ("aws.ecr", "ECR Referrer Action"): _ecr_referrer_action,
     ("aws.inspector2", "Inspector2 Scan"): _inspector_scan,
     ("aws.inspector2", "Inspector2 Finding"): _inspector_finding,
 }

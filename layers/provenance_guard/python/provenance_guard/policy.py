@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from provenance_guard.model import Severity
@@ -60,17 +61,53 @@ class AmiPolicy:
 
 @dataclass(frozen=True)
 class TrustPolicy:
+    """Notation-style trust policy (PG.ECR.3): the first whose `scopes` (repository patterns) match applies."""
+
     name: str
     scopes: tuple[str, ...] = ("*",)
     verification_level: Literal["strict", "permissive", "audit"] = "strict"
     trust_stores: tuple[str, ...] = ()
+    """`ca:<name>` (an organisation's CA, scheme notary.x509) or `signingAuthority:<name>` (AWS Signer)."""
     trusted_identities: tuple[str, ...] = ()
+    """`x509.subject: C=..., ST=..., O=...` for a CA; signing-profile (version) ARNs for AWS Signer."""
+
+
+TRUST_STORE_TYPES = ("ca", "signingAuthority")
 
 
 @dataclass(frozen=True)
 class Signatures:
     trust_policies: tuple[TrustPolicy, ...] = ()
     cosign_public_keys: tuple[str, ...] = ()
+    trust_stores: Mapping[str, str] = field(default_factory=dict)
+    """Named trust stores: `<type>:<name>` -> PEM root certificate(s). No AWS Signer root ships with the
+    package: put AWS's published Signer root under e.g. `signingAuthority:aws-signer`."""
+
+    def __post_init__(self) -> None:
+        where = "container.signatures"
+        for i, trust_policy in enumerate(self.trust_policies):
+            for j, entry in enumerate(trust_policy.trusted_identities):
+                if entry.strip() in ("*", ""):
+                    raise PolicyError(
+                        f"{where}.trust_policies[{i}].trusted_identities[{j}]",
+                        "`*` (or empty) is refused: every AWS account's Signer signatures chain to the same root, "
+                        "so name signing-profile ARNs or `x509.subject: ...` identities",
+                    )
+            for j, store in enumerate(trust_policy.trust_stores):
+                if store.partition(":")[0] not in TRUST_STORE_TYPES or not store.partition(":")[2]:
+                    raise PolicyError(
+                        f"{where}.trust_policies[{i}].trust_stores[{j}]",
+                        f"{store!r} is not ca:<name> or signingAuthority:<name>",
+                    )
+        for name in self.trust_stores:
+            if name.partition(":")[0] not in TRUST_STORE_TYPES or not name.partition(":")[2]:
+                raise PolicyError(
+                    f"{where}.trust_stores.{name}", "a store is named ca:<name> or signingAuthority:<name>"
+                )
+
+    def trust_policy_for(self, repository: str) -> TrustPolicy | None:
+        """The first trust policy one of whose scopes (fnmatch patterns on the repository name) matches."""
+        return next((p for p in self.trust_policies if any(fnmatchcase(repository, s) for s in p.scopes)), None)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule, RegistryScanning
 from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
+from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.oci.manifest import (
@@ -65,6 +66,10 @@ class EcrImageSnapshot:
     """For an index: (platform, snapshot) per entry; None when that digest is not in the repository."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The repository's resource tags (images have none of their own)."""
+    manifest_size: int | None = None
+    """Bytes of the manifest as served (a signature's target descriptor must name this size)."""
+    signatures: SignatureSet | None = None
+    """The Notation signatures whose subject is this digest (None for an artifact, or when unreadable)."""
 
     def asff_details(self) -> dict[str, Any]:
         details: dict[str, Any] = {
@@ -160,7 +165,9 @@ class EcrImageCollector:
         try:
             manifest = reader.manifest(snapshot.repository, snapshot.digest)
             kind = "index" if manifest.is_index else ("artifact" if manifest.artifact_type else "image")
-            snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type)
+            snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type, manifest_size=len(manifest.raw))
+            if kind != "artifact":
+                snapshot = replace(snapshot, signatures=read_signatures(reader, snapshot.repository, snapshot.digest))
             base = _base_from(manifest.annotations, "manifest annotation")
             config = manifest.config
             if base is None and kind == "image" and config is not None and config.media_type in IMAGE_CONFIG_TYPES:

@@ -83,6 +83,12 @@ class Manifest:
         return _descriptor(value) if not self.is_index and isinstance(value, Mapping) else None
 
     @property
+    def layers(self) -> tuple[Descriptor, ...]:
+        """An image manifest's layers (a signature manifest's envelope is its one layer)."""
+        entries = None if self.is_index else self.document.get("layers")
+        return tuple(_descriptor(e) for e in entries if isinstance(e, Mapping)) if isinstance(entries, list) else ()
+
+    @property
     def manifests(self) -> tuple[Descriptor, ...]:
         """An index's entries (empty for an image manifest)."""
         entries = self.document.get("manifests") if self.is_index else None

@@ -1,0 +1,123 @@
+"""Authenticity of a verified envelope: its chain ends at a root of the policy's trust stores, every
+certificate was valid when it signed, and its signer is one of the trusted identities.
+
+Trust-store types stay separate as in Notation (`ca:` roots for `notary.x509`, `signingAuthority:`
+roots for AWS Signer), so an end user of an organisation's CA cannot pose as a signing authority.
+Imports `cryptography`: load this module lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+
+from provenance_guard.signatures.jws import SIGNER_PROFILE_VERSION, Envelope, SignatureError
+
+STORE_TYPE = {"notary.x509": "ca", "notary.x509.signingAuthority": "signingAuthority"}
+SUBJECT_PREFIX = "x509.subject:"
+
+
+def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) -> list[x509.Certificate]:
+    """The root certificates of the named stores of the type `scheme` uses (PEM text per store)."""
+    wanted = STORE_TYPE[scheme]
+    found: list[x509.Certificate] = []
+    for name in store_names:
+        if name.partition(":")[0] != wanted or name not in stores:
+            continue
+        try:
+            found.extend(x509.load_pem_x509_certificates(stores[name].encode()))
+        except ValueError:
+            raise SignatureError("BAD_TRUST_STORE", f"trust store {name} holds no readable PEM certificate") from None
+    if not found:
+        raise SignatureError("NO_TRUST_STORE", f"the trust policy names no {wanted}: trust store with certificates")
+    return found
+
+
+def validate_chain(envelope: Envelope, trusted: list[x509.Certificate], now: datetime) -> None:
+    """Each certificate is issued by the next, the last is a trusted root, all were valid at the
+    signing time, and the leaf is a code-signing certificate. For `notary.x509` (no authentic
+    signing time) the leaf must also still be valid now; an AWS Signer leaf lives about three days,
+    so a signing authority's chain is judged at its authentic signing time only."""
+    chain = envelope.chain
+    at = envelope.signing_time
+    fingerprints = {c.fingerprint(hashes.SHA256()) for c in trusted}
+    if chain[-1].fingerprint(hashes.SHA256()) not in fingerprints:
+        raise SignatureError(
+            "UNTRUSTED_ROOT",
+            f"the chain ends at {chain[-1].subject.rfc4514_string()[:200]}, "
+            "which is not in the trust policy's trust stores",
+        )
+    for position, (child, issuer) in enumerate(zip(chain, chain[1:] + chain[-1:], strict=True)):
+        try:
+            child.verify_directly_issued_by(issuer)
+        except (InvalidSignature, ValueError, TypeError) as error:
+            why = f"certificate {position} is not issued by the next one ({type(error).__name__})"
+            raise SignatureError("BROKEN_CHAIN", why) from None
+        if position and not _is_ca(child):
+            raise SignatureError("BROKEN_CHAIN", f"certificate {position} is not a CA certificate")
+        if not child.not_valid_before_utc <= at <= child.not_valid_after_utc:
+            why = f"certificate {position} ({child.subject.rfc4514_string()[:120]}) was not valid at signing time {at}"
+            raise SignatureError("CERTIFICATE_NOT_VALID_AT_SIGNING", why)
+    _check_leaf(chain[0])
+    if envelope.scheme == "notary.x509" and now > chain[0].not_valid_after_utc:
+        expired = chain[0].not_valid_after_utc.date().isoformat()
+        raise SignatureError("CERTIFICATE_EXPIRED", f"the signing certificate expired on {expired}")
+
+
+def identity(envelope: Envelope) -> str:
+    """Who signed: the leaf subject for `notary.x509`, the signing-profile version ARN for AWS Signer
+    (every AWS account's signatures chain to the same AWS root, so the certificate says nothing)."""
+    if envelope.scheme == "notary.x509.signingAuthority":
+        profile = envelope.protected.get(SIGNER_PROFILE_VERSION)
+        if not isinstance(profile, str) or not profile.startswith("arn:"):
+            raise SignatureError("NO_IDENTITY", f"the signature carries no {SIGNER_PROFILE_VERSION}")
+        return profile
+    return envelope.chain[0].subject.rfc4514_string()
+
+
+def trusted_identity(envelope: Envelope, identities: Iterable[str]) -> str | None:
+    """The trusted identity entry the signer matches, if any."""
+    if envelope.scheme == "notary.x509.signingAuthority":
+        version = identity(envelope)
+        profile = version.rsplit("/", 1)[0]
+        return next((i for i in identities if i in (version, profile)), None)
+    subject = _rdns(envelope.chain[0].subject)
+    for entry in identities:
+        if not entry.startswith(SUBJECT_PREFIX):
+            continue
+        wanted = parse_subject(entry[len(SUBJECT_PREFIX) :])
+        if wanted and all(subject.get(k) == v for k, v in wanted.items()):
+            return entry
+    return None
+
+
+def parse_subject(text: str) -> dict[str, str]:
+    """`C=US, ST=WA, O=Example` -> {C: US, ST: WA, O: Example} (commas inside values are not supported)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    pairs = [p.partition("=") for p in parts]
+    return {k.strip(): v.strip() for k, sep, v in pairs if sep}
+
+
+def _rdns(name: x509.Name) -> dict[str, str]:
+    return {a.rfc4514_attribute_name: str(a.value) for a in name}
+
+
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.ca
+
+
+def _check_leaf(leaf: x509.Certificate) -> None:
+    try:
+        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise SignatureError("BAD_SIGNING_CERTIFICATE", "the signing certificate has no key usage") from None
+    if not usage.digital_signature or usage.key_cert_sign:
+        raise SignatureError("BAD_SIGNING_CERTIFICATE", "the signing certificate is not for digital signatures only")

@@ -1,0 +1,66 @@
+"""Verifies one signature envelope against one trust policy, in Notation's order: integrity (the
+envelope's signature, and its target equals the image), authenticity (chain to a trusted root at
+signing time, trusted identity), expiry. Imports `cryptography`: the PG.ECR.3 control imports this
+module inside its evaluation, so other handlers never load it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from provenance_guard.policy import TrustPolicy
+from provenance_guard.signatures import trust
+from provenance_guard.signatures.jws import SignatureError, verify_jws
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The image descriptor a signature must name: digest, media type and size of its manifest."""
+
+    digest: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Verified:
+    identity: str
+    trusted_as: str
+    signing_time: str
+    scheme: str
+    algorithm: str
+
+
+def verify(
+    envelope_bytes: bytes,
+    envelope_type: str,
+    subject: Subject,
+    policy: TrustPolicy,
+    stores: Mapping[str, str],
+    now: datetime,
+) -> Verified:
+    """The verified signer, or `SignatureError` naming the first rule the signature breaks."""
+    if envelope_type != "application/jose+json":
+        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type} envelopes are not verified yet (JWS only)")
+    envelope = verify_jws(envelope_bytes)
+    target = envelope.target
+    named = (target.get("digest"), target.get("mediaType"), target.get("size"))
+    if named != (subject.digest, subject.media_type, subject.size):
+        why = f"the signature is for {str(named[0])[:80]} ({named[1]}, {named[2]} bytes), not this image"
+        raise SignatureError("WRONG_SUBJECT", why)
+    trust.validate_chain(envelope, trust.roots(policy.trust_stores, stores, envelope.scheme), now)
+    matched = trust.trusted_identity(envelope, policy.trusted_identities)
+    if matched is None:
+        raise SignatureError("UNTRUSTED_IDENTITY", f"signer {trust.identity(envelope)[:300]} is not a trusted identity")
+    expiry = envelope.expiry
+    if expiry is not None and now > expiry:
+        raise SignatureError("SIGNATURE_EXPIRED", f"the signature expired on {expiry.date().isoformat()}")
+    return Verified(
+        identity=trust.identity(envelope),
+        trusted_as=matched,
+        signing_time=envelope.signing_time.isoformat(),
+        scheme=envelope.scheme,
+        algorithm=envelope.algorithm,
+    )

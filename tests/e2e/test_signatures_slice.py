@@ -1,0 +1,75 @@
+"""PG.ECR.3 end to end: an image pushed before its signature is FAILED, and PASSED once the signature's
+`ECR Referrer Action` reaches the real image_push handler (replayed through the stack's rules), with a
+policy that trusts a test CA (written to a temporary file; the shipped policy.yaml trusts no signer)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from provenance_guard_cli.backing import Backing, ensure_backing
+from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.sample_account import REGION
+from provenance_guard_cli.sample_containers import image_pushed, signature_pushed
+from tests.unit.signing_support import Issued, issue, jws, push_signature, target_of
+
+pytestmark = pytest.mark.e2e
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime.now(UTC)
+VALID = {"not_before": NOW - timedelta(days=30), "not_after": NOW + timedelta(days=365)}
+
+
+@pytest.fixture(scope="module")
+def ca() -> tuple[Issued, Issued]:
+    root = issue("E2E Root CA", None, ca=True, **VALID)
+    return root, issue("e2e release signer", root, ca=False, **VALID)
+
+
+@pytest.fixture
+def backing(emulator: Any, local_registry: str, tmp_path: Path, ca: tuple[Issued, Issued]) -> Backing:
+    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
+    signatures = document["container"]["signatures"]
+    signatures["trust_policies"].insert(
+        0,
+        {
+            "name": "e2e",
+            "scopes": ["signed/*"],
+            "trust_stores": ["ca:e2e"],
+            "trusted_identities": ["x509.subject: C=US, ST=WA, O=Example Org"],
+        },
+    )
+    signatures["trust_stores"] = {"ca:e2e": ca[0].pem}
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(document))
+    return ensure_backing(emulator.url, REGION, policy_file, local_registry)
+
+
+def signature_status(result: Any) -> dict[str, str]:
+    return {
+        f["Resources"][0]["Id"].rsplit("/", 1)[1]: f["Compliance"]["Status"]
+        for f in result.findings
+        if f["Compliance"]["SecurityControlId"] == "PG.ECR.3"
+    }
+
+
+def test_an_image_signed_after_its_push_turns_from_failed_to_passed(client, local_registry, replayer, ca):
+    root, leaf = ca
+    ecr, pusher = client("ecr"), RegistryPusher(local_registry)
+    ecr.create_repository(repositoryName="signed/api", imageTagMutability="IMMUTABLE")
+    image = push_image(ecr, pusher, "signed/api", image_manifest(pusher, "signed/api", layer=b"signed"), "v1")
+
+    pushed = replayer.replay(image_pushed("signed/api", image.digest), "push")
+    assert signature_status(pushed) == {image.digest: "FAILED"}
+
+    push_signature(pusher, "signed/api", image, jws(leaf, [leaf, root], target_of(image), signing_time=NOW))
+    signed = replayer.replay(signature_pushed("signed/api", image.digest), "signature pushed")
+
+    assert [(i.function, i.failed_records) for i in signed.invocations] == [("image_push", 0)]
+    assert signature_status(signed) == {image.digest: "PASSED"}
+    passed = next(f for f in signed.findings if f["Compliance"]["SecurityControlId"] == "PG.ECR.3")
+    assert passed["ProductFields"]["provenance-guard/Evidence/TrustPolicy"] == "e2e"
+    assert "CN=e2e release signer" in passed["ProductFields"]["provenance-guard/Evidence/SignedBy"]

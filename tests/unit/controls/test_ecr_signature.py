@@ -1,0 +1,304 @@
+"""PG.ECR.3 (Notation JWS signatures), with real cryptography: a test CA chain and an AWS-Signer-shaped
+signing authority, envelopes in Notation's format pushed to the real docker-registry on loopback, read
+back by the image collector (referrers tag-schema fallback) and judged by the control."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr_image import EcrImageCollector
+from provenance_guard.controls.ecr_signature import signature_verifies
+from provenance_guard.controls.registry import EvaluationContext
+from provenance_guard.model import Status
+from provenance_guard.oci.ecr import EcrRegistries
+from provenance_guard.policy import Policy, PolicyError
+from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
+from tests.unit.ecr_support import image_ref
+from tests.unit.signing_support import NOW, PROFILE, Issued, issue, jws, push_signature, target_of
+from tests.unit.support import ACCOUNT, REGION
+
+CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
+SUBJECT = "x509.subject: C=US, ST=WA, O=Example Org"
+
+
+@pytest.fixture(scope="session")
+def pki() -> dict[str, Issued]:
+    root = issue("Example Root CA", None, ca=True)
+    intermediate = issue("Example Signing CA", root, ca=True)
+    leaf = issue("release signer", intermediate, ca=False, key=ec.generate_private_key(ec.SECP256R1()))
+    rsa_leaf = issue("rsa signer", intermediate, ca=False, key=rsa.generate_private_key(65537, 3072))
+    expired = issue(
+        "old signer", intermediate, ca=False, not_before=NOW - timedelta(days=60), not_after=NOW - timedelta(days=1)
+    )
+    other_root = issue("Other Root CA", None, ca=True, org="Mallory")
+    other_leaf = issue("release signer", other_root, ca=False)
+    stray = issue("stray", other_root, ca=False, key=ec.generate_private_key(ec.SECP256R1()))
+    sa_root = issue("AWS Signer Code Signing Root CA G1 (test)", None, ca=True, org="AWS")
+    sa_int = issue("AWS Signer us-east-1 Code Signing CA G1 (test)", sa_root, ca=True, org="AWS")
+    # AWS Signer leaf certificates live about three days; this one expired long before the check.
+    sa_leaf = issue(
+        "AWS Signer",
+        sa_int,
+        ca=False,
+        org="AWS",
+        not_before=NOW - timedelta(days=20),
+        not_after=NOW - timedelta(days=17),
+    )
+    return {
+        "root": root, "int": intermediate, "leaf": leaf, "rsa_leaf": rsa_leaf, "expired": expired,
+        "other_root": other_root, "other_leaf": other_leaf, "stray": stray,
+        "sa_root": sa_root, "sa_int": sa_int, "sa_leaf": sa_leaf,
+    }  # fmt: skip
+
+
+def policy(pki: dict[str, Issued], level: str = "strict", identities: list[str] | None = None, **extra: Any) -> Policy:
+    trust_policies = extra.pop("trust_policies", None) or [
+        {
+            "name": "release",
+            "scopes": ["team/*"],
+            "verification_level": level,
+            "trust_stores": ["ca:acme", "signingAuthority:aws-signer"],
+            "trusted_identities": identities or [SUBJECT, PROFILE],
+        }
+    ]
+    stores = {"ca:acme": pki["root"].pem, "signingAuthority:aws-signer": pki["sa_root"].pem}
+    return Policy.from_document(
+        {"version": 1, "container": {"signatures": {"trust_policies": trust_policies, "trust_stores": stores}}}
+    )
+
+
+@pytest.fixture
+def ecr(aws: None) -> Any:
+    client = boto3.client("ecr", region_name=REGION)
+    client.create_repository(repositoryName="team/app")
+    return client
+
+
+@pytest.fixture
+def pusher(local_registry: str) -> RegistryPusher:
+    return RegistryPusher(local_registry)
+
+
+@pytest.fixture
+def judge(aws: None, local_registry: str) -> Any:
+    clients = ClientFactory()
+    collector = EcrImageCollector(clients, EcrRegistries(clients, local_registry))
+
+    def run(pushed: Pushed, the_policy: Policy, repository: str = "team/app") -> Any:
+        snapshot = collector.collect(image_ref(repository, pushed.digest))
+        assert snapshot is not None
+        return signature_verifies(snapshot, the_policy, CONTEXT)
+
+    return run
+
+
+_counter = iter(range(10_000))
+
+
+def new_image(ecr: Any, pusher: RegistryPusher, repository: str = "team/app") -> Pushed:
+    layer = f"layer {next(_counter)}".encode()
+    return push_image(ecr, pusher, repository, image_manifest(pusher, repository, layer=layer))
+
+
+def chain(pki: dict[str, Issued], leaf: str = "leaf", *rest: str) -> list[Issued]:
+    return [pki[leaf], *(pki[r] for r in (rest or ("int", "root")))]
+
+
+def test_a_ca_signed_image_passes_with_its_evidence(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["TrustPolicy"] == "release"
+    assert verdict.evidence["TrustedIdentity"] == SUBJECT
+    assert verdict.evidence["SigningScheme"] == "notary.x509"
+    assert verdict.evidence["Format"] == "notation application/jose+json ES256"
+    assert "CN=release signer" in verdict.evidence["SignedBy"]
+    assert len(verdict.evidence) <= 50
+    assert all(len(v) <= 1000 for v in verdict.evidence.values())
+    assert judge(image, policy(pki)).evidence == verdict.evidence  # stable fingerprint
+
+
+def test_rsa_pss_signatures_verify(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, jws(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)))
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["Format"].endswith("PS384")
+
+
+def test_an_aws_signer_signature_passes_at_its_authentic_signing_time(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    envelope = jws(
+        pki["sa_leaf"],
+        chain(pki, "sa_leaf", "sa_int", "sa_root"),
+        target_of(image),
+        scheme="notary.x509.signingAuthority",
+        signing_time=NOW - timedelta(days=19),
+        extra={"com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
+    )
+    push_signature(pusher, "team/app", image, envelope)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["SignedBy"] == f"{PROFILE}/a1b2c3"
+    assert verdict.evidence["TrustedIdentity"] == PROFILE
+    assert verdict.evidence["SigningScheme"] == "notary.x509.signingAuthority"
+
+
+def sa_envelope(pki: dict[str, Issued], image: Pushed, profile: str) -> bytes:
+    return jws(
+        pki["sa_leaf"],
+        chain(pki, "sa_leaf", "sa_int", "sa_root"),
+        target_of(image),
+        scheme="notary.x509.signingAuthority",
+        signing_time=NOW - timedelta(days=19),
+        extra={"com.amazonaws.signer.signingProfileVersion": profile},
+    )
+
+
+def test_another_accounts_signing_profile_fails(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    other = "arn:aws:signer:us-east-1:999999999999:/signing-profiles/release/a1b2c3"
+    push_signature(pusher, "team/app", image, sa_envelope(pki, image, other))
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["UNTRUSTED_IDENTITY"]
+
+
+def test_a_ca_leaf_cannot_pose_as_a_signing_authority(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    envelope = jws(
+        pki["leaf"], chain(pki), target_of(image), scheme="notary.x509.signingAuthority",
+        extra={"com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
+    )  # fmt: skip
+    push_signature(pusher, "team/app", image, envelope)
+    assert [r.code for r in judge(image, policy(pki)).reasons] == ["UNTRUSTED_ROOT"]
+
+
+def test_an_unsigned_image_fails(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["NOT_SIGNED"]
+
+
+def bad_envelope(case: str, p: dict[str, Issued], t: dict[str, Any]) -> bytes:
+    """One signature breaking one rule (`case`), for an image whose descriptor is `t`."""
+    good = [p["leaf"], p["int"], p["root"]]
+    if case == "alg-from-header":
+        return jws(p["leaf"], good, t, alg="ES384")
+    if case == "untrusted-root":
+        return jws(p["other_leaf"], [p["other_leaf"], p["other_root"]], t)
+    if case == "wrong-key":
+        return jws(p["stray"], good, t)
+    if case == "tampered-payload":
+        return jws(p["leaf"], good, t, tamper_payload=True)
+    if case == "another-digest":
+        return jws(p["leaf"], good, {**t, "digest": "sha256:" + "0" * 64})
+    if case == "another-size":
+        return jws(p["leaf"], good, {**t, "size": t["size"] + 1})
+    if case == "unknown-critical":
+        crit = ["io.cncf.notary.signingScheme", "SomeKey"]
+        return jws(p["leaf"], good, t, crit=crit, extra={"SomeKey": "x"})
+    if case == "expired-leaf":
+        return jws(p["expired"], [p["expired"], p["int"], p["root"]], t, signing_time=NOW - timedelta(days=5))
+    if case == "signed-before-validity":
+        return jws(p["leaf"], good, t, signing_time=NOW - timedelta(days=400))
+    assert case == "missing-intermediate"
+    return jws(p["leaf"], [p["leaf"], p["root"]], t)
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("alg-from-header", "ALGORITHM_MISMATCH"),
+        ("untrusted-root", "UNTRUSTED_ROOT"),
+        ("wrong-key", "BAD_SIGNATURE"),
+        ("tampered-payload", "BAD_SIGNATURE"),
+        ("another-digest", "WRONG_SUBJECT"),
+        ("another-size", "WRONG_SUBJECT"),
+        ("unknown-critical", "UNKNOWN_CRITICAL_HEADER"),
+        ("expired-leaf", "CERTIFICATE_EXPIRED"),
+        ("signed-before-validity", "CERTIFICATE_NOT_VALID_AT_SIGNING"),
+        ("missing-intermediate", "BROKEN_CHAIN"),
+    ],
+)
+def test_each_rule_fails_a_bad_signature(ecr, pusher, judge, pki, case, code):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, bad_envelope(case, pki, target_of(image)))
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == [code]
+    assert verdict.evidence["Candidate1"].startswith(code)
+
+
+def test_an_untrusted_subject_identity_fails(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    verdict = judge(image, policy(pki, identities=["x509.subject: C=US, ST=WA, O=Someone Else"]))
+    assert [r.code for r in verdict.reasons] == ["UNTRUSTED_IDENTITY"]
+
+
+def test_one_good_signature_among_bad_ones_passes(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(
+        pusher, "team/app", image, jws(pki["other_leaf"], [pki["other_leaf"], pki["other_root"]], target_of(image))
+    )
+    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    assert judge(image, policy(pki)).status is Status.PASSED
+
+
+def test_audit_records_but_passes(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    verdict = judge(image, policy(pki, level="audit"))
+    assert verdict.status is Status.PASSED
+    assert "audit only" in verdict.reasons[0].description
+
+
+def test_the_first_matching_trust_policy_applies(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    stranger = {
+        "name": "strangers",
+        "scopes": ["team/app"],
+        "trust_stores": ["ca:acme"],
+        "trusted_identities": ["x509.subject: C=US, ST=WA, O=Nobody"],
+    }
+    release = {"name": "release", "scopes": ["*"], "trust_stores": ["ca:acme"], "trusted_identities": [SUBJECT]}
+    verdict = judge(image, policy(pki, trust_policies=[stranger, release]))
+    assert verdict.evidence["TrustPolicy"] == "strangers"
+    assert verdict.status is Status.FAILED
+    assert judge(image, policy(pki, trust_policies=[release, stranger])).status is Status.PASSED
+
+
+def test_no_matching_trust_policy_fails(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    only = {"name": "other", "scopes": ["elsewhere/*"], "trust_stores": ["ca:acme"], "trusted_identities": [SUBJECT]}
+    assert [r.code for r in judge(image, policy(pki, trust_policies=[only])).reasons] == ["NO_TRUST_POLICY"]
+
+
+def test_the_signature_manifest_itself_is_not_judged(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    signature = push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    ecr.put_image(repositoryName="team/app", imageManifest=signature.manifest.decode(), imageDigest=signature.digest,
+                  imageManifestMediaType=signature.media_type)  # fmt: skip
+    assert judge(signature, policy(pki)) is None
+
+
+@pytest.mark.parametrize("identity", ["*", " * ", ""])
+def test_a_wildcard_identity_is_refused_at_policy_load(pki, identity):
+    with pytest.raises(PolicyError) as error:
+        policy(pki, identities=[identity])
+    assert "container.signatures.trust_policies[0].trusted_identities[0]" in str(error.value)
+
+
+def test_a_trust_store_reference_must_be_typed(pki):
+    bad = {"name": "x", "trust_stores": ["acme"], "trusted_identities": [SUBJECT]}
+    with pytest.raises(PolicyError, match=r"trust_policies\[0\].trust_stores\[0\]"):
+        policy(pki, trust_policies=[bad])

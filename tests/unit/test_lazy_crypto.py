@@ -1,0 +1,22 @@
+"""`cryptography` is loaded only where a signature is judged, so other handlers' cold start does not pay for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    return set(result.stdout.split())
+
+
+def test_the_runtime_and_every_control_load_without_cryptography():
+    loaded = modules_after("import provenance_guard.runtime, provenance_guard.controls, provenance_guard.service")
+    assert "provenance_guard.controls.ecr_signature" in loaded
+    assert not {m for m in loaded if m == "cryptography" or m.startswith("cryptography.")}
+
+
+def test_the_verifier_does_load_it():
+    assert "cryptography" in modules_after("import provenance_guard.signatures.verify")
