@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
@@ -66,7 +66,8 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     """True when the record is done with (processed, or knowingly skipped); False to have SQS retry it."""
     body = record.get("body", "")
     try:
-        report = service.pipeline.run(_work(body, service, sweep))
+        for batch in _batches(body, service, sweep):
+            _record_metrics(service.pipeline.run(batch))
     except (json.JSONDecodeError, EventError) as error:
         logger.warning(
             "event rejected",
@@ -78,24 +79,26 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
         logger.exception("processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")})
         metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
         return False
-    _record_metrics(report)
     return True
 
 
-def _work(body: str, service: Service, sweep: bool) -> list[Work]:
+def _batches(body: str, service: Service, sweep: bool) -> Iterator[list[Work]]:
+    """The record's work, in the batches the pipeline runs one at a time."""
     event = json.loads(body)
     if not sweep:
-        return parse_event(event)
+        yield parse_event(event)
+        return
     if is_page(event):
-        return page_work(event)
+        yield page_work(event)
+        return
     scope = SweepScope(*sweep_scope(event))
     pages = plan_pages(service.clients, service.state, scope)
     queue_url = service.settings.sweep_queue_url
-    if queue_url is None:  # no queue to fan out to: the pages' work, here and now
-        return [work for message in pages for work in page_work(message)]
+    if queue_url is None:  # no queue to fan out to: each page here and now, one after the other
+        yield from (page_work(message) for message in pages)
+        return
     sent = send_pages(service.clients.client("sqs"), queue_url, pages)
     logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
-    return []
 
 
 def _record_metrics(report: RunReport) -> None:
