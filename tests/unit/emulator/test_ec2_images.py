@@ -7,7 +7,8 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from botocore.model import ServiceModel, Shape, StringShape, StructureShape
+
+from tests.unit.emulator.model_shapes import enum, input_members, shape_members
 
 ACCOUNT = "123456789012"
 ORG_ARN = "arn:aws:organizations::111111111111:organization/o-abcdefghij"
@@ -384,24 +385,6 @@ def test_describe_images_paginates_and_combines_ids_with_owners(ec2: Any) -> Non
     assert ec2.describe_images(ImageIds=[some_id], Owners=["amazon"])["Images"] == []
     filtered = ec2.describe_images(ImageIds=[some_id], Filters=[{"Name": "name", "Values": ["pg-image-*"]}])
     assert [image["ImageId"] for image in filtered["Images"]] == [some_id]
-
-
-def input_members(model: ServiceModel, operation: str) -> set[str]:
-    shape = model.operation_model(operation).input_shape
-    assert shape is not None
-    return set(shape.members)
-
-
-def shape_members(model: ServiceModel, name: str) -> dict[str, Shape]:
-    shape = model.shape_for(name)
-    assert isinstance(shape, StructureShape)
-    return dict(shape.members)
-
-
-def enum(model: ServiceModel, name: str) -> list[str]:
-    shape = model.shape_for(name)
-    assert isinstance(shape, StringShape)
-    return list(shape.enum)
 
 
 def names(text: str) -> set[str]:

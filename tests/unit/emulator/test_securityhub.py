@@ -7,9 +7,10 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from botocore.model import ListShape, ServiceModel, Shape, StringShape, StructureShape
+from botocore.model import ListShape, StructureShape
 
 from provenance_guard_cli.emulator import securityhub_asff, securityhub_filters
+from tests.unit.emulator.model_shapes import enum, input_members, shape_members
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -372,24 +373,6 @@ def test_get_findings_sorts_and_filters_dates_and_maps(catalogue: Any) -> None:
     assert len(dated["Findings"]) == 3
     assert recent["Findings"] == []
     assert [f["Id"] for f in mapped["Findings"]] == ["ami-1"]
-
-
-def input_members(model: ServiceModel, operation: str) -> set[str]:
-    shape = model.operation_model(operation).input_shape
-    assert shape is not None
-    return set(shape.members)
-
-
-def shape_members(model: ServiceModel, name: str) -> dict[str, Shape]:
-    shape = model.shape_for(name)
-    assert isinstance(shape, StructureShape)
-    return dict(shape.members)
-
-
-def enum(model: ServiceModel, name: str) -> list[str]:
-    shape = model.shape_for(name)
-    assert isinstance(shape, StringShape)
-    return list(shape.enum)
 
 
 def test_patched_operations_match_the_botocore_model() -> None:
