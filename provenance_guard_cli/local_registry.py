@@ -132,6 +132,13 @@ class RegistryPusher:
             self._request("PUT", f"/v2/{repository}/manifests/{reference}", raw, headers)
         return Pushed(digest, media_type, raw, len(raw))
 
+    def get(self, path: str, accept: str) -> bytes:
+        """The body at `path`; HTTPError for 4xx/5xx."""
+        request = urllib.request.Request(self.url + path, headers={"Accept": accept})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body: bytes = response.read()
+            return body
+
     def delete_manifest(self, repository: str, digest: str) -> None:
         self._request("DELETE", f"/v2/{repository}/manifests/{digest}", b"", {})
 

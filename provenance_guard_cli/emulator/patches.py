@@ -51,6 +51,7 @@ def install() -> None:
             dynamodb,
             ec2_images,
             ecr,
+            ecr_signing,
             faults,
             imagebuilder,
             inspector2,
@@ -58,15 +59,18 @@ def install() -> None:
             lambda_deploy,
             securityhub,
             signer,
+            signer_notation,
         )
 
         dynamodb.install()
         ec2_images.install()
         ecr.install()
+        ecr_signing.install()
         inspector2.install()
         imagebuilder.install()
         securityhub.install()
         signer.install()
+        signer_notation.install()
         lambda_code_signing.install()
         lambda_deploy.install()
         faults.install()

@@ -30,8 +30,8 @@ from tests.infra.support import LAYER, Synth
 
 pytestmark = pytest.mark.infra
 
-FORBIDDEN_IN_LAYER = {"provenance_guard_cli", "moto", "yaml", "_yaml", "boto3", "botocore", "stacks", "tests"}
-"""Dev and CLI code stays out; boto3/botocore come with the Lambda runtime."""
+FORBIDDEN_IN_LAYER = {"provenance_guard_cli", "moto", "yaml", "_yaml", "stacks", "tests"}
+"""Dev and CLI code stays out."""
 LAMBDA_RUNTIME_PACKAGES = ["boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six"]
 """What the Lambda Python runtime ships besides the standard library (the AWS SDK and its deps)."""
 LAYER_MODULES = ["provenance_guard", "aws_lambda_powertools", "aws_xray_sdk", "wrapt"]
@@ -98,6 +98,16 @@ def test_layer_has_the_package_and_its_runtime_dependencies(layer_dir):
     assert (layer_dir / "python" / "provenance_guard" / "runtime.py").is_file()
     assert top & FORBIDDEN_IN_LAYER == set()
     assert {p.name for p in layer_dir.iterdir()} == {"python"}, "Lambda only reads python/ from a layer"
+
+
+def test_layer_vendors_the_aws_sdk_the_tests_run_against(layer_dir):
+    """The runtime's bundled boto3 predates ECR managed signing; the layer's copy wins on sys.path."""
+    import boto3
+    import botocore
+
+    shipped = {p.name for p in (layer_dir / "python").glob("*.dist-info")}
+    assert f"boto3-{boto3.__version__}.dist-info" in shipped
+    assert f"botocore-{botocore.__version__}.dist-info" in shipped
 
 
 def test_layer_has_cryptography_for_the_functions_architecture(layer_dir):

@@ -25,6 +25,8 @@ from tests.unit.support import ACCOUNT, REGION
 
 CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
 SUBJECT = "x509.subject: C=US, ST=WA, O=Example Org"
+SIGNER_JOB = {"com.amazonaws.signer.signingJob": "arn:aws:signer:us-east-1:123456789012:/signing-jobs/2f3c1d4e"}
+"""A job the emulated AWS Signer never revoked (revocation itself: test_ecr_signature_aws.py)."""
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +143,7 @@ def test_an_aws_signer_signature_passes_at_its_authentic_signing_time(ecr, pushe
         target_of(image),
         scheme="notary.x509.signingAuthority",
         signing_time=NOW - timedelta(days=19),
-        extra={"com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
+        extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
     )
     push_signature(pusher, "team/app", image, envelope)
     verdict = judge(image, policy(pki))
@@ -158,7 +160,7 @@ def sa_envelope(pki: dict[str, Issued], image: Pushed, profile: str) -> bytes:
         target_of(image),
         scheme="notary.x509.signingAuthority",
         signing_time=NOW - timedelta(days=19),
-        extra={"com.amazonaws.signer.signingProfileVersion": profile},
+        extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": profile},
     )
 
 
@@ -175,7 +177,7 @@ def test_a_ca_leaf_cannot_pose_as_a_signing_authority(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
     envelope = jws(
         pki["leaf"], chain(pki), target_of(image), scheme="notary.x509.signingAuthority",
-        extra={"com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
+        extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
     )  # fmt: skip
     push_signature(pusher, "team/app", image, envelope)
     assert [r.code for r in judge(image, policy(pki)).reasons] == ["UNTRUSTED_ROOT"]

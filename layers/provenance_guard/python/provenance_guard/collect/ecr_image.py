@@ -15,6 +15,14 @@ from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule, RegistryScanning
 from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
 from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
+from provenance_guard.collect.ecr_signing import (
+    ManagedSigning,
+    Revocation,
+    RevocationChecker,
+    SigningRule,
+    managed_signing,
+    signing_rules,
+)
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.oci.manifest import (
@@ -70,6 +78,10 @@ class EcrImageSnapshot:
     """Bytes of the manifest as served (a signature's target descriptor must name this size)."""
     signatures: SignatureSet | None = None
     """The Notation signatures whose subject is this digest (None for an artifact, or when unreadable)."""
+    revocations: Mapping[str, Revocation] = field(default_factory=dict)
+    """AWS Signer's revocation answer per signature manifest digest (AWS Signer signatures only)."""
+    managed_signing: ManagedSigning | None = None
+    """ECR managed signing, when a signing rule of the registry covers the repository."""
 
     def asff_details(self) -> dict[str, Any]:
         details: dict[str, Any] = {
@@ -88,6 +100,7 @@ class _RegistryContext:
     scanning: RegistryScanning
     pull_through: tuple[PullThroughCacheRule, ...]
     tags: Mapping[str, str]
+    signing: tuple[SigningRule, ...]
 
 
 class EcrImageCollector:
@@ -96,6 +109,7 @@ class EcrImageCollector:
         self._registries = registries
         self._registry = registry or EcrRegistryReader(clients)
         self._scans = ScanReader(clients)
+        self._revocation = RevocationChecker(clients)
 
     def collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         """The image's snapshot, or None when the digest (or its repository) no longer exists."""
@@ -107,6 +121,7 @@ class EcrImageCollector:
             scanning=self._registry.scanning(ref.region),
             pull_through=self._registry.pull_through_cache_rules(ref.region),
             tags=self._registry.repository_tags(ref, _repository_arn(ref, repository)),
+            signing=signing_rules(self._clients, ref.region),
         )
         snapshot, manifest = self._snapshot(ref, repository, digest, detail, context)
         if snapshot.kind != "index" or manifest is None:
@@ -150,6 +165,13 @@ class EcrImageCollector:
             tags=context.tags,
         )
         snapshot, manifest = self._with_manifest(snapshot)
+        if snapshot.kind == "artifact":
+            return snapshot, manifest
+        snapshot = replace(
+            snapshot,
+            revocations=self._revocations(snapshot.signatures),
+            managed_signing=managed_signing(self._clients, ref.region, context.signing, repository, digest),
+        )
         if snapshot.kind != "image":
             return snapshot, manifest
         status = detail.get("imageScanStatus") or {}
@@ -158,6 +180,26 @@ class EcrImageCollector:
         else:
             scan = self._scans.basic(ref.region, repository, digest, status)
         return replace(snapshot, scan=scan), manifest
+
+    def _revocations(self, signatures: SignatureSet | None) -> dict[str, Revocation]:
+        """Ask AWS Signer about each AWS Signer signature whose envelope verifies (imports `cryptography`
+        only when the image has signatures)."""
+        candidates = [c for c in (signatures.candidates if signatures else ()) if c.envelope is not None]
+        if not candidates:
+            return {}
+        from provenance_guard.signatures.jws import SignatureError
+        from provenance_guard.signatures.signer import revocation_query
+        from provenance_guard.signatures.verify import open_envelope
+
+        answers: dict[str, Revocation] = {}
+        for candidate in candidates:
+            try:
+                query = revocation_query(open_envelope(candidate.envelope or b"", candidate.envelope_type))
+            except SignatureError:
+                continue  # the control reports why it does not verify
+            if query is not None:
+                answers[candidate.manifest_digest] = self._revocation.status(query)
+        return answers
 
     def _with_manifest(self, snapshot: EcrImageSnapshot) -> tuple[EcrImageSnapshot, Manifest | None]:
         """Kind (from the manifest itself) and the recorded base image, through the OCI data path."""

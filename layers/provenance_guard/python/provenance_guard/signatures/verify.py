@@ -12,7 +12,14 @@ from datetime import datetime
 
 from provenance_guard.policy import TrustPolicy
 from provenance_guard.signatures import trust
-from provenance_guard.signatures.jws import SignatureError, verify_jws
+from provenance_guard.signatures.jws import Envelope, SignatureError, verify_jws
+
+
+def open_envelope(envelope_bytes: bytes, envelope_type: str) -> Envelope:
+    """The envelope, once its own signature verifies with its leaf key (integrity, not trust)."""
+    if envelope_type != "application/jose+json":
+        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type} envelopes are not verified yet (JWS only)")
+    return verify_jws(envelope_bytes)
 
 
 @dataclass(frozen=True)
@@ -42,9 +49,7 @@ def verify(
     now: datetime,
 ) -> Verified:
     """The verified signer, or `SignatureError` naming the first rule the signature breaks."""
-    if envelope_type != "application/jose+json":
-        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type} envelopes are not verified yet (JWS only)")
-    envelope = verify_jws(envelope_bytes)
+    envelope = open_envelope(envelope_bytes, envelope_type)
     target = envelope.target
     named = (target.get("digest"), target.get("mediaType"), target.get("size"))
     if named != (subject.digest, subject.media_type, subject.size):

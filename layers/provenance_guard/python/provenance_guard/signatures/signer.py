@@ -1,0 +1,26 @@
+"""AWS Signer specifics of a Notation signature: the GetRevocationStatus query AWS Signer's notation
+plugin sends for it (job, profile version, authentic signing time, and per certificate the SHA-384 of
+its TBS bytes followed by its issuer's; the root is paired with itself). Imports `cryptography`."""
+
+from __future__ import annotations
+
+import hashlib
+
+from provenance_guard.collect.ecr_signing import RevocationQuery
+from provenance_guard.signatures.jws import SIGNER_JOB, SIGNER_PROFILE_VERSION, Envelope
+
+SIGNING_AUTHORITY = "notary.x509.signingAuthority"
+
+
+def revocation_query(envelope: Envelope) -> RevocationQuery | None:
+    """The query for an AWS Signer signature; None for other schemes or without the Signer attributes."""
+    job, profile = envelope.protected.get(SIGNER_JOB), envelope.protected.get(SIGNER_PROFILE_VERSION)
+    if envelope.scheme != SIGNING_AUTHORITY or not isinstance(job, str) or not isinstance(profile, str):
+        return None
+    parts = job.split(":")
+    if len(parts) < 6 or parts[2] != "signer" or not parts[3]:
+        return None
+    chain = envelope.chain
+    tbs = [hashlib.sha384(c.tbs_certificate_bytes).hexdigest() for c in chain]
+    hashes = tuple(own + issuer for own, issuer in zip(tbs, tbs[1:] + tbs[-1:], strict=True))
+    return RevocationQuery(parts[3], envelope.signing_time, profile, job, hashes)

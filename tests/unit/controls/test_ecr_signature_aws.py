@@ -1,0 +1,244 @@
+"""PG.ECR.3 with AWS in the loop: images signed by the emulated AWS Signer (`signer:SignPayload`, a real
+ES384 Notation JWS chained to the emulator's signing-authority root), AWS Signer revocation through
+`signer-data:GetRevocationStatus` under strict / permissive / audit, and ECR managed signing statuses,
+which are reported but never trusted without a signature that verifies."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr_image import EcrImageCollector
+from provenance_guard.controls.ecr_signature import signature_verifies
+from provenance_guard.controls.registry import EvaluationContext
+from provenance_guard.model import Status
+from provenance_guard.oci.ecr import EcrRegistries
+from provenance_guard.policy import Policy
+from provenance_guard_cli.emulator.faults import clear_faults, inject_faults
+from provenance_guard_cli.emulator.signer_notation import root_pem
+from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
+from tests.unit.ecr_support import image_ref
+from tests.unit.support import ACCOUNT, REGION
+
+PLATFORM = "Notation-OCI-SHA384-ECDSA"
+
+
+def policy(level: str = "strict", identities: list[str] | None = None) -> Policy:
+    profile = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/release"
+    trust_policy = {
+        "name": "release",
+        "scopes": ["*"],
+        "verification_level": level,
+        "trust_stores": ["signingAuthority:aws-signer"],
+        "trusted_identities": identities or [profile],
+    }
+    signatures = {"trust_policies": [trust_policy], "trust_stores": {"signingAuthority:aws-signer": root_pem()}}
+    return Policy.from_document({"version": 1, "container": {"signatures": signatures}})
+
+
+@pytest.fixture
+def signer(aws: None) -> Any:
+    client = boto3.client("signer", region_name=REGION)
+    client.put_signing_profile(profileName="release", platformId=PLATFORM)
+    return client
+
+
+@pytest.fixture
+def ecr(aws: None) -> Any:
+    client = boto3.client("ecr", region_name=REGION)
+    client.create_repository(repositoryName="team/app")
+    return client
+
+
+@pytest.fixture
+def pusher(local_registry: str) -> RegistryPusher:
+    return RegistryPusher(local_registry)
+
+
+@pytest.fixture
+def collector(aws: None, local_registry: str) -> EcrImageCollector:
+    clients = ClientFactory(max_attempts=2)
+    return EcrImageCollector(clients, EcrRegistries(clients, local_registry))
+
+
+@pytest.fixture
+def judge(collector: EcrImageCollector) -> Any:
+    def run(pushed: Pushed, the_policy: Policy, now: datetime | None = None) -> Any:
+        snapshot = collector.collect(image_ref("team/app", pushed.digest))
+        assert snapshot is not None
+        return signature_verifies(snapshot, the_policy, EvaluationContext(ACCOUNT, REGION, "aws", now or _now()))
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _no_faults() -> Any:
+    yield
+    clear_faults()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+_counter = iter(range(10_000))
+
+
+def new_image(ecr: Any, pusher: RegistryPusher) -> Pushed:
+    layer = f"aws layer {next(_counter)}".encode()
+    return push_image(ecr, pusher, "team/app", image_manifest(pusher, "team/app", layer=layer))
+
+
+def signed_image(ecr: Any, pusher: RegistryPusher, signer: Any) -> tuple[Pushed, str]:
+    """An image signed by the emulated AWS Signer, and the id of the signing job the envelope names."""
+    image = new_image(ecr, pusher)
+    envelope = aws_signer_envelope(signer, "release", image)
+    push_notation_signature(pusher, "team/app", image, envelope)
+    encoded = json.loads(envelope)["protected"]
+    protected = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    return image, str(protected["com.amazonaws.signer.signingJob"]).rsplit("/", 1)[-1]
+
+
+def test_an_aws_signer_signature_passes_when_not_revoked(ecr, pusher, signer, judge):
+    image, _ = signed_image(ecr, pusher, signer)
+    verdict = judge(image, policy())
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["SigningScheme"] == "notary.x509.signingAuthority"
+    assert verdict.evidence["Format"] == "notation application/jose+json ES384"
+    assert verdict.evidence["Revocation"] == "not revoked (AWS Signer)"
+    assert verdict.evidence["SignedBy"].startswith(f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/release/")
+
+
+def test_a_revoked_signing_job_fails_under_strict(ecr, pusher, signer, judge):
+    image, job_id = signed_image(ecr, pusher, signer)
+    signer.revoke_signature(jobId=job_id, reason="key compromise drill")
+    verdict = judge(image, policy())
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["REVOKED"]
+    assert job_id in verdict.reasons[0].description
+
+
+def test_a_revoked_signing_job_is_logged_under_permissive_and_audit(ecr, pusher, signer, judge):
+    image, job_id = signed_image(ecr, pusher, signer)
+    signer.revoke_signature(jobId=job_id, reason="drill")
+    for level in ("permissive", "audit"):
+        verdict = judge(image, policy(level))
+        assert verdict.status is Status.PASSED
+        assert verdict.evidence["Revocation"].startswith(f"revoked (logged only at verification level {level})")
+
+
+@pytest.mark.parametrize(("effective", "status"), [(-1, Status.FAILED), (1, Status.PASSED)])
+def test_a_profile_revocation_counts_from_its_effective_time(ecr, pusher, signer, judge, effective, status):
+    image, _ = signed_image(ecr, pusher, signer)
+    version = signer.get_signing_profile(profileName="release")["profileVersion"]
+    when = _now() + timedelta(days=effective)
+    signer.revoke_signing_profile(profileName="release", profileVersion=version, reason="rotated", effectiveTime=when)
+    verdict = judge(image, policy())
+    assert verdict.status is status
+    if status is Status.FAILED:
+        assert verdict.reasons[0].code == "REVOKED"
+        assert f"/signing-profiles/release/{version}" in verdict.reasons[0].description
+
+
+def test_revocation_service_unavailable_fails_strict_and_is_logged_by_permissive(ecr, pusher, signer, collector):
+    image, _ = signed_image(ecr, pusher, signer)
+    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    snapshot = collector.collect(image_ref("team/app", image.digest))
+    assert snapshot is not None
+    context = EvaluationContext(ACCOUNT, REGION, "aws", _now())
+
+    strict = signature_verifies(snapshot, policy("strict"), context)
+    permissive = signature_verifies(snapshot, policy("permissive"), context)
+
+    assert strict.status is Status.FAILED
+    assert [r.code for r in strict.reasons] == ["REVOCATION_UNKNOWN"]
+    assert permissive.status is Status.PASSED
+    assert permissive.evidence["Revocation"].startswith("unknown (logged only at verification level permissive)")
+
+
+def test_revocation_answers_are_cached_briefly_and_failures_are_not(ecr, pusher, signer, collector):
+    image, _ = signed_image(ecr, pusher, signer)
+    ref = image_ref("team/app", image.digest)
+    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    first = collector.collect(ref)
+    second = collector.collect(ref)  # not cached: asks again, now answered
+    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    third = collector.collect(ref)  # cached: the outage is not noticed
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    assert [s.revocations[next(iter(s.revocations))].status for s in (first, second, third)] == [
+        "unknown",
+        "not_revoked",
+        "not_revoked",
+    ]
+
+
+def test_another_accounts_profile_is_refused_even_when_aws_signed_it(ecr, pusher, signer, judge):
+    image, _ = signed_image(ecr, pusher, signer)
+    other = "arn:aws:signer:us-east-1:210987654321:/signing-profiles/release"
+    verdict = judge(image, policy(identities=[other]))
+    assert verdict.status is Status.FAILED
+    assert verdict.reasons[0].code == "UNTRUSTED_IDENTITY"
+
+
+def managed_signing(ecr: Any, profile_arn: str, repository_filter: str = "team/*") -> None:
+    rule = {
+        "signingProfileArn": profile_arn,
+        "repositoryFilters": [{"filter": repository_filter, "filterType": "WILDCARD_MATCH"}],
+    }
+    ecr.put_signing_configuration(signingConfiguration={"rules": [rule]})
+
+
+def profile_arn(signer: Any) -> str:
+    return str(signer.get_signing_profile(profileName="release")["arn"])
+
+
+def test_a_complete_managed_signing_status_is_not_trusted_without_a_signature(ecr, pusher, signer, judge):
+    managed_signing(ecr, profile_arn(signer))
+    image = new_image(ecr, pusher)
+    verdict = judge(image, policy())
+    assert verdict.status is Status.FAILED
+    codes = [r.code for r in verdict.reasons]
+    assert codes == ["MANAGED_SIGNING_COMPLETE_UNVERIFIED", "NOT_SIGNED"]
+
+
+def test_a_managed_signed_image_with_its_signature_passes_and_names_the_status(ecr, pusher, signer, judge):
+    managed_signing(ecr, profile_arn(signer))
+    image = new_image(ecr, pusher)
+    push_notation_signature(pusher, "team/app", image, aws_signer_envelope(signer, "release", image))
+    verdict = judge(image, policy())
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["ManagedSigning"] == f"COMPLETE {profile_arn(signer)}"
+
+
+def test_failed_managed_signing_is_reported(ecr, pusher, signer, judge):
+    managed_signing(ecr, profile_arn(signer))
+    signer.cancel_signing_profile(profileName="release")
+    image = new_image(ecr, pusher)
+    verdict = judge(image, policy())
+    assert verdict.status is Status.FAILED
+    assert verdict.reasons[0].code == "MANAGED_SIGNING_FAILED"
+    assert "SigningProfileNotActive" in verdict.reasons[0].description
+
+
+def test_an_image_pushed_before_the_signing_rule_has_no_status(ecr, pusher, signer, judge):
+    image = new_image(ecr, pusher)
+    managed_signing(ecr, profile_arn(signer))
+    verdict = judge(image, policy())
+    assert [r.code for r in verdict.reasons] == ["MANAGED_SIGNING_MISSING", "NOT_SIGNED"]
+
+
+def test_a_repository_no_signing_rule_covers_has_no_managed_signing_evidence(ecr, pusher, signer, judge):
+    managed_signing(ecr, profile_arn(signer), repository_filter="other/*")
+    image, _ = signed_image(ecr, pusher, signer)
+    verdict = judge(image, policy())
+    assert verdict.status is Status.PASSED
+    assert "ManagedSigning" not in verdict.evidence
