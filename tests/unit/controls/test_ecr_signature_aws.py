@@ -36,10 +36,10 @@ def policy(level: str = "strict", identities: list[str] | None = None) -> Policy
         "name": "release",
         "scopes": ["*"],
         "verification_level": level,
-        "trust_stores": ["signingAuthority:aws-signer"],
+        "trust_stores": ["signingAuthority:emulated"],
         "trusted_identities": identities or [profile],
     }
-    signatures = {"trust_policies": [trust_policy], "trust_stores": {"signingAuthority:aws-signer": root_pem()}}
+    signatures = {"trust_policies": [trust_policy], "trust_stores": {"signingAuthority:emulated": root_pem()}}
     return Policy.from_document({"version": 1, "container": {"signatures": signatures}})
 
 
@@ -242,3 +242,25 @@ def test_a_repository_no_signing_rule_covers_has_no_managed_signing_evidence(ecr
     verdict = judge(image, policy())
     assert verdict.status is Status.PASSED
     assert "ManagedSigning" not in verdict.evidence
+
+
+def test_the_aws_signer_root_is_pinned_by_fingerprint():
+    from provenance_guard.signatures.trust import roots
+
+    pinned = roots(["signingAuthority:aws-signer"], {}, "notary.x509.signingAuthority")
+    assert pinned == {bytes.fromhex("90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f")}
+    assert roots(["ca:aws-signer"], {"ca:aws-signer": root_pem()}, "notary.x509") != pinned
+
+
+def test_a_look_alike_aws_signer_root_is_not_the_pinned_one(ecr, pusher, signer, judge):
+    """The emulated Signer's chain ends at a root AWS never issued: the built-in store refuses it."""
+    image, _ = signed_image(ecr, pusher, signer)
+    trust_policy = {
+        "name": "release",
+        "trust_stores": ["signingAuthority:aws-signer"],
+        "trusted_identities": [f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/release"],
+    }
+    the_policy = Policy.from_document({"version": 1, "container": {"signatures": {"trust_policies": [trust_policy]}}})
+    verdict = judge(image, the_policy)
+    assert verdict.status is Status.FAILED
+    assert verdict.reasons[0].code == "UNTRUSTED_ROOT"

@@ -80,8 +80,9 @@ class Signatures:
     trust_policies: tuple[TrustPolicy, ...] = ()
     cosign_public_keys: tuple[str, ...] = ()
     trust_stores: Mapping[str, str] = field(default_factory=dict)
-    """Named trust stores: `<type>:<name>` -> PEM root certificate(s). No AWS Signer root ships with the
-    package: put AWS's published Signer root under e.g. `signingAuthority:aws-signer`."""
+    """Named trust stores: `<type>:<name>` -> PEM root certificate(s). `signingAuthority:aws-signer` is
+    built in (AWS Signer's commercial root, pinned by fingerprint); certificates given under that name
+    are added to it (e.g. the GovCloud root)."""
 
     def __post_init__(self) -> None:
         where = "container.signatures"

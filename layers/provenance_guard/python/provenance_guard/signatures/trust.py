@@ -19,33 +19,44 @@ from provenance_guard.signatures.jws import SIGNER_PROFILE_VERSION, Envelope, Si
 
 STORE_TYPE = {"notary.x509": "ca", "notary.x509.signingAuthority": "signingAuthority"}
 SUBJECT_PREFIX = "x509.subject:"
+PINNED_STORES: Mapping[str, frozenset[bytes]] = {
+    "signingAuthority:aws-signer": frozenset(
+        {bytes.fromhex("90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f")}
+    ),
+}
+"""Built-in trust stores, pinned by the SHA-256 of the root certificate's DER: AWS Signer Code Signing
+Root CA G1 (commercial partition; expires 2122), which AWS Signer envelopes carry as the last
+certificate of their chain. A policy may add certificates to the same store (e.g. the GovCloud root)."""
 
 
-def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) -> list[x509.Certificate]:
-    """The root certificates of the named stores of the type `scheme` uses (PEM text per store)."""
+def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) -> frozenset[bytes]:
+    """SHA-256 fingerprints of the root certificates in the named stores of the type `scheme` uses:
+    the policy's PEM text per store, plus the pinned built-in stores."""
     wanted = STORE_TYPE[scheme]
-    found: list[x509.Certificate] = []
+    found: set[bytes] = set()
     for name in store_names:
-        if name.partition(":")[0] != wanted or name not in stores:
+        if name.partition(":")[0] != wanted:
+            continue
+        found |= PINNED_STORES.get(name, frozenset())
+        if name not in stores:
             continue
         try:
-            found.extend(x509.load_pem_x509_certificates(stores[name].encode()))
+            found |= {c.fingerprint(hashes.SHA256()) for c in x509.load_pem_x509_certificates(stores[name].encode())}
         except ValueError:
             raise SignatureError("BAD_TRUST_STORE", f"trust store {name} holds no readable PEM certificate") from None
     if not found:
         raise SignatureError("NO_TRUST_STORE", f"the trust policy names no {wanted}: trust store with certificates")
-    return found
+    return frozenset(found)
 
 
-def validate_chain(envelope: Envelope, trusted: list[x509.Certificate], now: datetime) -> None:
+def validate_chain(envelope: Envelope, trusted: frozenset[bytes], now: datetime) -> None:
     """Each certificate is issued by the next, the last is a trusted root, all were valid at the
     signing time, and the leaf is a code-signing certificate. For `notary.x509` (no authentic
     signing time) the leaf must also still be valid now; an AWS Signer leaf lives about three days,
     so a signing authority's chain is judged at its authentic signing time only."""
     chain = envelope.chain
     at = envelope.signing_time
-    fingerprints = {c.fingerprint(hashes.SHA256()) for c in trusted}
-    if chain[-1].fingerprint(hashes.SHA256()) not in fingerprints:
+    if chain[-1].fingerprint(hashes.SHA256()) not in trusted:
         raise SignatureError(
             "UNTRUSTED_ROOT",
             f"the chain ends at {chain[-1].subject.rfc4514_string()[:200]}, "
