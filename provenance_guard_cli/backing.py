@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,17 @@ def use_emulator_credentials(endpoint_url: str) -> None:
     os.environ.update(EMULATOR_CREDENTIALS)
 
 
-def ensure_backing(endpoint_url: str, region: str, policy_file: Path, registry_url: str | None = None) -> Backing:
-    """Create (or reuse) the table, topic, capture queue, policy parameter; enable Security Hub."""
+def ensure_backing(
+    endpoint_url: str,
+    region: str,
+    policy_file: Path,
+    registry_url: str | None = None,
+    extra_trust_stores: Mapping[str, str] | None = None,
+) -> Backing:
+    """Create (or reuse) the table, topic, capture queue, policy parameter; enable Security Hub.
+
+    `extra_trust_stores` (name -> PEM) are added to the policy's signature trust stores, e.g. the
+    emulated AWS Signer's root for the demo."""
     import boto3
 
     def client(service: str) -> Any:
@@ -74,6 +84,11 @@ def ensure_backing(endpoint_url: str, region: str, policy_file: Path, registry_u
 
     ensure_table(client("dynamodb"))
     document = to_document(load_policy_file(str(policy_file)))
+    if extra_trust_stores:
+        signatures = document.setdefault("container", {}).setdefault("signatures", {})
+        stores = signatures.setdefault("trust_stores", {})
+        for name, pem in extra_trust_stores.items():
+            stores[name] = f"{stores[name]}\n{pem}" if name in stores else pem
     client("ssm").put_parameter(Name=POLICY_PARAMETER, Value=json.dumps(document), Type="String", Overwrite=True)
     securityhub = client("securityhub")
     with contextlib.suppress(securityhub.exceptions.ResourceConflictException):

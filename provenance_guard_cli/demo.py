@@ -31,7 +31,14 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
             flush=True,
         )
         use_emulator_credentials(server.url)
-        backing = ensure_backing(server.url, REGION, policy, registry.url)
+        from provenance_guard_cli.emulator.signer_notation import root_pem
+
+        backing = ensure_backing(server.url, REGION, policy, registry.url, {"signingAuthority:aws-signer": root_pem()})
+        print(
+            "the emulated AWS Signer's root is added to the signingAuthority:aws-signer trust store for the demo "
+            "(in a real account that store holds AWS's root, pinned in the package)\n",
+            flush=True,
+        )
 
         def client(service: str) -> Any:
             import boto3

@@ -8,13 +8,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
 from provenance_guard_cli.sample_account import ACCOUNT, REGION, Step, sample_event
 
 BASE_NAME = "org.opencontainers.image.base.name"
 GOLDEN_BASE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/golden/al2023-minimal:2026.11"
 UNTRUSTED_BASE = "docker.io/randomdev/python:3.9-slim"
 HARDENED_FILTER = "payments/*"
+NOTATION_PLATFORM = "Notation-OCI-SHA384-ECDSA"
+RELEASE_PROFILE = "ContainerRelease"
+"""Trusted in the example policy.yaml (container.signatures.trust_policies[0].trusted_identities)."""
+NIGHTLY_PROFILE = "ContainerNightly"
+"""A profile of the same account that no trust policy lists."""
 WORKER_VULNERABILITIES: list[dict[str, Any]] = [
     {
         "id": "CVE-2025-9230",
@@ -116,9 +122,20 @@ def build_containers(client: Callable[[str], Any], registry_url: str, plan_scan:
     ecr.create_repository(repositoryName="payments/reports", imageTagMutability="IMMUTABLE")
     ecr.create_repository(repositoryName="sandbox/tools")
 
+    signer = client("signer")
+    for profile in (RELEASE_PROFILE, NIGHTLY_PROFILE):
+        signer.put_signing_profile(profileName=profile, platformId=NOTATION_PLATFORM)
+    pushed: dict[str, Pushed] = {}
+
     def push(repository: str, base: str, tag: str, layer: bytes) -> str:
         document = image_manifest(pusher, repository, labels={BASE_NAME: base}, layer=layer)
-        return push_image(ecr, pusher, repository, document, tag).digest
+        pushed[repository] = push_image(ecr, pusher, repository, document, tag)
+        return pushed[repository].digest
+
+    def sign(repository: str, profile: str) -> None:
+        """`notation sign` with AWS Signer's plugin: SignPayload, then the signature manifest is pushed."""
+        envelope = aws_signer_envelope(signer, profile, pushed[repository])
+        push_notation_signature(pusher, repository, pushed[repository], envelope)
 
     def enhanced_scanning() -> None:
         ecr.put_registry_scanning_configuration(
@@ -151,6 +168,12 @@ def build_containers(client: Callable[[str], Any], registry_url: str, plan_scan:
         ),
         Step("Amazon Inspector scanned payments/api: no findings", inspector_scanned("payments/api", api)),
         Step(
+            f"payments/api signed after its push with AWS Signer profile {RELEASE_PROFILE} (ECR Referrer Action): "
+            "the signature verifies, the image is re-judged and PG.ECR.3 passes",
+            signature_pushed("payments/api", api),
+            lambda: sign("payments/api", RELEASE_PROFILE),
+        ),
+        Step(
             "payments/worker pushed; Inspector finds CRITICAL openssl and HIGH glibc/libxml2 vulnerabilities",
             image_pushed("payments/worker", worker, "2026.11.28"),
         ),
@@ -158,6 +181,12 @@ def build_containers(client: Callable[[str], Any], registry_url: str, plan_scan:
         Step(
             f"payments/reports pushed, built from {UNTRUSTED_BASE} (not a trusted registry)",
             image_pushed("payments/reports", reports, "2026.11.28"),
+        ),
+        Step(
+            f"payments/reports signed with profile {NIGHTLY_PROFILE}, which no trust policy lists: a valid AWS "
+            "Signer signature from an untrusted identity still fails",
+            signature_pushed("payments/reports", reports),
+            lambda: sign("payments/reports", NIGHTLY_PROFILE),
         ),
         Step(
             "sandbox/tools:latest pushed into a mutable repository no scanning rule covers (the image is 40 days "
