@@ -149,7 +149,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
         pytest.param("ecr-referrer-action-restore.json", [], id="referrer-sbom-restore"),
         pytest.param(
             "cloudtrail-ecr-deleterepository.json",
-            [Work(Action.ARCHIVE, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
+            [Work(Action.EXPAND, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
             id="delete-repository",
         ),
     ],

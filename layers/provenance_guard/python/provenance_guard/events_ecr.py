@@ -118,7 +118,9 @@ def _repository_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work
 
 
 def _delete_repository_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
-    return [Work(Action.ARCHIVE, _repository(envelope, _required(detail, "requestParameters", "repositoryName")))]
+    """The repository and every image of it with findings (deleted with it when `force` was set): archived,
+    unless a repository of that name exists again by the time the event is handled."""
+    return [Work(Action.EXPAND, _repository(envelope, _required(detail, "requestParameters", "repositoryName")))]
 
 
 def _registry_scanning_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
