@@ -330,3 +330,38 @@ def test_a_repository_deleted_and_created_again_is_re_judged_not_archived(ecr, p
     }
     assert [r.name for r in report.vanished] == [f"team/reborn@{old.digest}"]  # the old image is gone
     assert len(report.archived) == 3
+
+
+PARTNER = "444455556666.dkr.ecr.us-west-2.amazonaws.com"
+
+
+def replicated_event(repository: str, digest: str) -> dict[str, Any]:
+    return ecr_event(
+        "ecr-replication-action.json",
+        **{"repository-name": repository, "image-digest": digest, "source-account": "444455556666"},
+    )
+
+
+@pytest.mark.parametrize(("trusted", "status"), [(["self"], "FAILED"), (["self", PARTNER], "PASSED")])
+def test_a_replicated_image_is_judged_with_its_declared_source(
+    ecr, pusher, make_service, local_registry, trusted, status
+):
+    policy = {
+        "version": 1,
+        "container": {
+            "trusted_registries": trusted,
+            "replicated_repositories": [{"repositories": ["partner/*"], "source": PARTNER}],
+        },
+    }
+    service = make_service(policy, registry_url=local_registry)
+    replica = push(ecr, pusher, "partner/api")  # what replication put into this registry
+
+    report = service.pipeline.run(parse_event(replicated_event("partner/api", replica.digest)))
+
+    results = by_control(report)
+    assert {key[0] for key in results} == {"PG.ECR.1", "PG.ECR.2", "PG.ECR.3", "PG.ECR.4", "PG.ECR.6"}
+    provenance = results[("PG.ECR.4", f"partner/api@{replica.digest}")]
+    assert provenance.verdict.status.value == status
+    assert provenance.verdict.evidence["ReplicatedFrom"] == f"{PARTNER}/partner/api"
+    fields = provenance.finding["ProductFields"]
+    assert fields["provenance-guard/Evidence/ReplicatedFrom"] == f"{PARTNER}/partner/api"
