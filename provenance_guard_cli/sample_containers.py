@@ -67,6 +67,20 @@ def image_deleted(repository: str, digest: str, tag: str = "latest") -> dict[str
     )
 
 
+def image_replicated(repository: str, digest: str, source_account: str, source_region: str) -> dict[str, Any]:
+    """`ECR Replication Action`: ECR replicated `digest` into this registry from another."""
+    return sample_event(
+        "ecr-replication-action.json",
+        resources=[f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{repository}"],
+        **{
+            "detail.repository-name": repository,
+            "detail.image-digest": digest,
+            "detail.source-account": source_account,
+            "detail.source-region": source_region,
+        },
+    )
+
+
 def signature_pushed(repository: str, subject_digest: str) -> dict[str, Any]:
     """`ECR Referrer Action`: a Notation signature of `subject_digest` was pushed."""
     return sample_event(

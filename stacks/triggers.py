@@ -109,7 +109,7 @@ INSTANCE_EVENTS = FunctionSpec(
 
 IMAGE_PUSH = FunctionSpec(
     name="image_push",
-    description="Judges container images and their repositories on push, delete and configuration change",
+    description="Judges container images and their repositories on push, replication, delete and configuration change",
     kinds=frozenset({ResourceKind.ECR_IMAGE, ResourceKind.ECR_REPOSITORY}),
     rules=(
         Rule(
@@ -119,6 +119,15 @@ IMAGE_PUSH = FunctionSpec(
                 "source": ["aws.ecr"],
                 "detail-type": ["ECR Image Action"],
                 "detail": {"action-type": ["PUSH", "DELETE"], "result": ["SUCCESS"]},
+            },
+        ),
+        Rule(
+            "EcrReplicationAction",
+            "ECR Replication Action: an image replicated into this registry (AWS documents no PUSH for a replica)",
+            {
+                "source": ["aws.ecr"],
+                "detail-type": ["ECR Replication Action"],
+                "detail": {"action-type": ["REPLICATE"], "result": ["SUCCESS"]},
             },
         ),
         Rule(

@@ -7,14 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
+from provenance_guard_cli.backing import ensure_backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_index, image_manifest, push_image
+from provenance_guard_cli.replay import Replayer
+from provenance_guard_cli.routes import PROJECT_ROOT
 from provenance_guard_cli.sample_account import ACCOUNT, REGION
 from provenance_guard_cli.sample_containers import (
     basic_scan_completed,
     ecr_call,
     image_deleted,
     image_pushed,
+    image_replicated,
     inspector_finding,
     inspector_scanned,
 )
@@ -227,3 +232,57 @@ def test_a_deleted_repository_has_its_findings_archived(ecr, replayer):
 
     assert {f["RecordState"] for f in result.findings} == {"ARCHIVED"}
     assert len(result.findings) == 2
+
+
+def test_a_force_deleted_repository_has_its_images_findings_archived_too(ecr, pusher, replayer):
+    first = push(ecr, pusher, "retiring", tag="a")
+    second = push(ecr, pusher, "retiring", UNTRUSTED, tag="b")
+    for digest in (first, second):
+        replayer.replay(image_pushed("retiring", digest), f"push {digest[:19]}")
+    ecr.delete_repository(repositoryName="retiring", force=True)  # no ECR Image Action DELETE per image
+
+    result = replayer.replay(ecr_call("cloudtrail-ecr-deleterepository.json", "retiring"), "force-deleted")
+
+    assert {(k, f["RecordState"]) for k, f in findings(result).items()} == {
+        (("PG.ECR.1", "retiring"), "ARCHIVED"),
+        (("PG.ECR.2", "retiring"), "ARCHIVED"),
+        *((("PG.ECR.3", f"retiring/{d}"), "ARCHIVED") for d in (first, second)),
+        *((("PG.ECR.4", f"retiring/{d}"), "ARCHIVED") for d in (first, second)),
+        *((("PG.ECR.6", f"retiring/{d}"), "ARCHIVED") for d in (first, second)),
+    }
+    assert [i.failed_records for i in result.invocations] == [0]
+
+
+PARTNER_ACCOUNT = "444455556666"
+PARTNER = f"{PARTNER_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
+
+
+@pytest.fixture
+def replicating_replayer(routes, emulator, local_registry, tmp_path) -> Replayer:
+    """The project's policy, plus: repositories under partner/ are replicas of the partner's registry."""
+    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
+    document["container"]["replicated_repositories"] = [{"repositories": ["partner/*"], "source": PARTNER}]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return Replayer(routes, ensure_backing(emulator.url, REGION, path, local_registry))
+
+
+def test_a_replicated_image_is_judged_with_its_source_registry(ecr, pusher, replicating_replayer):
+    replica = push(ecr, pusher, "partner/api")  # what ECR replication put into this registry
+
+    result = replicating_replayer.replay(
+        image_replicated("partner/api", replica, PARTNER_ACCOUNT, "us-west-2"), "replicated"
+    )
+
+    assert [(i.function, i.failed_records) for i in result.invocations] == [("image_push", 0)]
+    assert set(status(result)) == {
+        ("PG.ECR.1", "partner/api"),
+        ("PG.ECR.2", "partner/api"),
+        ("PG.ECR.3", f"partner/api/{replica}"),
+        ("PG.ECR.4", f"partner/api/{replica}"),
+        ("PG.ECR.6", f"partner/api/{replica}"),
+    }
+    provenance = findings(result)[("PG.ECR.4", f"partner/api/{replica}")]
+    assert provenance["Compliance"]["Status"] == "FAILED"  # the partner's registry is not trusted
+    assert provenance["Compliance"]["StatusReasons"][0]["ReasonCode"] == "UNTRUSTED_REPLICATION_SOURCE"
+    assert provenance["ProductFields"]["provenance-guard/Evidence/ReplicatedFrom"] == f"{PARTNER}/partner/api"

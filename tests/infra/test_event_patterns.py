@@ -51,6 +51,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     # container images and repositories
     "ecr-image-action-push": frozenset({IMAGE_PUSH}),
     "ecr-image-action-delete": frozenset({IMAGE_PUSH}),
+    "ecr-replication-action": frozenset({IMAGE_PUSH}),
+    "ecr-replication-action-failed": NOTHING,
     "ecr-referrer-action-restore": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-createrepository": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-deleterepository": frozenset({IMAGE_PUSH}),

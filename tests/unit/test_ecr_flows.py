@@ -4,13 +4,15 @@ findings in Security Hub out; pushes, scans, Inspector findings, deletions, vani
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import boto3
 import pytest
 
 from provenance_guard.events import parse_event
-from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE
+from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE, finding_id
+from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.service import Service
 from provenance_guard_cli.emulator.ecr_scans import plan_scan
 from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_index, image_manifest, push_image
@@ -285,3 +287,81 @@ def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
     second = service.pipeline.run(parse_event(referrer))
     assert {(e.verdict.control_id, e.verdict.status.value) for e in second.evaluated} == {("PG.ECR.3", "PASSED")}
     assert second.imported == 1  # the FAILED finding is replaced by the PASSED one
+
+
+def deleted_repository_event(name: str) -> dict[str, Any]:
+    event = ecr_event("cloudtrail-ecr-deleterepository.json")
+    event["detail"]["requestParameters"]["repositoryName"] = name
+    return event
+
+
+def test_a_force_deleted_repository_archives_its_images_findings_at_once(ecr, pusher, ecr_service):
+    first = push(ecr, pusher, "team/retired")
+    second = push_image(ecr, pusher, "team/retired", image_manifest(pusher, "team/retired", labels=BASE), "v2")
+    kept = push(ecr, pusher, "team/retired-too")  # shares the name as a prefix: not archived
+    for repository, image in (("team/retired", first), ("team/retired", second), ("team/retired-too", kept)):
+        ecr_service.pipeline.run(parse_event(pushed_event(repository, image.digest)))
+    ecr.delete_repository(repositoryName="team/retired", force=True)
+
+    report = ecr_service.pipeline.run(parse_event(deleted_repository_event("team/retired")))
+
+    repository = ResourceRef(ResourceKind.ECR_REPOSITORY, "team/retired", ACCOUNT, REGION)
+    images = [
+        replace(repository, kind=ResourceKind.ECR_IMAGE, name=f"team/retired@{i.digest}") for i in (first, second)
+    ]
+    expected = {finding_id(repository, c) for c in ("PG.ECR.1", "PG.ECR.2")} | {
+        finding_id(i, c) for i in images for c in ("PG.ECR.3", "PG.ECR.4", "PG.ECR.6")
+    }
+    assert set(report.archived) == expected  # not those of team/retired-too, whose name shares the prefix
+    assert report.evaluated == []
+
+
+def test_a_repository_deleted_and_created_again_is_re_judged_not_archived(ecr, pusher, ecr_service):
+    old = push(ecr, pusher, "team/reborn")
+    ecr_service.pipeline.run(parse_event(pushed_event("team/reborn", old.digest)))
+    ecr.delete_repository(repositoryName="team/reborn", force=True)
+    ecr.create_repository(repositoryName="team/reborn", imageTagMutability="IMMUTABLE")
+
+    report = ecr_service.pipeline.run(parse_event(deleted_repository_event("team/reborn")))
+
+    assert {(e.ref.name, e.verdict.control_id) for e in report.evaluated} == {
+        ("team/reborn", "PG.ECR.1"),
+        ("team/reborn", "PG.ECR.2"),
+    }
+    assert [r.name for r in report.vanished] == [f"team/reborn@{old.digest}"]  # the old image is gone
+    assert len(report.archived) == 3
+
+
+PARTNER = "444455556666.dkr.ecr.us-west-2.amazonaws.com"
+
+
+def replicated_event(repository: str, digest: str) -> dict[str, Any]:
+    return ecr_event(
+        "ecr-replication-action.json",
+        **{"repository-name": repository, "image-digest": digest, "source-account": "444455556666"},
+    )
+
+
+@pytest.mark.parametrize(("trusted", "status"), [(["self"], "FAILED"), (["self", PARTNER], "PASSED")])
+def test_a_replicated_image_is_judged_with_its_declared_source(
+    ecr, pusher, make_service, local_registry, trusted, status
+):
+    policy = {
+        "version": 1,
+        "container": {
+            "trusted_registries": trusted,
+            "replicated_repositories": [{"repositories": ["partner/*"], "source": PARTNER}],
+        },
+    }
+    service = make_service(policy, registry_url=local_registry)
+    replica = push(ecr, pusher, "partner/api")  # what replication put into this registry
+
+    report = service.pipeline.run(parse_event(replicated_event("partner/api", replica.digest)))
+
+    results = by_control(report)
+    assert {key[0] for key in results} == {"PG.ECR.1", "PG.ECR.2", "PG.ECR.3", "PG.ECR.4", "PG.ECR.6"}
+    provenance = results[("PG.ECR.4", f"partner/api@{replica.digest}")]
+    assert provenance.verdict.status.value == status
+    assert provenance.verdict.evidence["ReplicatedFrom"] == f"{PARTNER}/partner/api"
+    fields = provenance.finding["ProductFields"]
+    assert fields["provenance-guard/Evidence/ReplicatedFrom"] == f"{PARTNER}/partner/api"

@@ -41,6 +41,23 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             id="delete",
         ),
         pytest.param(
+            "ecr-replication-action.json",
+            [
+                Work(
+                    Action.EVALUATE,
+                    ref(ResourceKind.ECR_REPOSITORY, "docker-hub/alpine", region="us-east-1"),
+                    REPOSITORY_CONTROLS,
+                ),
+                Work(
+                    Action.EXPAND,
+                    image(f"docker-hub/alpine@{ECR_SAMPLE_DIGEST}", region="us-east-1"),
+                    PUSHED_IMAGE_CONTROLS,
+                ),
+            ],
+            id="replicated-into-this-registry",
+        ),
+        pytest.param("ecr-replication-action-failed.json", [], id="replication-failed"),
+        pytest.param(
             "ecr-image-scan.json",
             [
                 Work(
@@ -149,7 +166,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
         pytest.param("ecr-referrer-action-restore.json", [], id="referrer-sbom-restore"),
         pytest.param(
             "cloudtrail-ecr-deleterepository.json",
-            [Work(Action.ARCHIVE, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
+            [Work(Action.EXPAND, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
             id="delete-repository",
         ),
     ],
@@ -280,3 +297,29 @@ def test_the_ecr_parsers_module_can_be_imported_first() -> None:
     code = "import provenance_guard.events_ecr, provenance_guard.events as e; print(len(e._parsers()[0]))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("source-account", "12345", "detail.source-account '12345' is not a 12-digit account id"),
+        ("source-region", "us_west_2", "detail.source-region 'us_west_2' is not a Region name"),
+        ("source-region", None, "detail.source-region is missing"),
+        ("image-digest", None, "detail.image-digest is missing"),
+        ("repository-name", "Not A Repo", "is not an ECR repository name"),
+    ],
+)
+def test_a_malformed_replication_event_fails_clearly(field: str, value: Any, message: str) -> None:
+    event = load_event("ecr-replication-action.json")
+    if value is None:
+        del event["detail"][field]
+    else:
+        event["detail"][field] = value
+    with pytest.raises(EventError, match=message):
+        parse_event(event)
+
+
+def test_a_replication_action_other_than_replicate_asks_for_nothing() -> None:
+    event = load_event("ecr-replication-action.json")
+    event["detail"]["action-type"] = "DELETE"
+    assert parse_event(event) == []

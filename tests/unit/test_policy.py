@@ -44,6 +44,7 @@ container:
     cosign_public_keys: []
     trust_stores: {}
   allowed_mutable_tags: [latest]
+  replicated_repositories: []
 lambda:
   trusted_signing_profiles: []
   trusted_layer_accounts: [self]
@@ -94,6 +95,9 @@ FULL_POLICY: dict[str, Any] = {
             },
         },
         "allowed_mutable_tags": ["latest", "dev-*"],
+        "replicated_repositories": [
+            {"repositories": ["dr/*", "shared-base"], "source": "111122223333.dkr.ecr.us-west-2.amazonaws.com"}
+        ],
     },
     "lambda": {
         "trusted_signing_profiles": ["arn:aws:signer:us-east-1:111122223333:/signing-profiles/release"],
@@ -183,6 +187,7 @@ def _exemption(**fields: Any) -> dict[str, Any]:
     return {"exemptions": [{"reason": "r", "expires": "2030-01-01", "resources": ["*"], **fields}]}
 
 
+REPL_SOURCE = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
 ERRORS = [
     pytest.param([1, 2], "", "expected a mapping", id="not-a-mapping"),
     pytest.param({"amis": {}}, "amis", "unknown key", id="unknown-top-level-key"),
@@ -304,6 +309,30 @@ ERRORS = [
         "container.allowed_mutable_tags",
         "expected a list",
         id="mutable-tags-not-a-list",
+    ),
+    pytest.param(
+        {"container": {"replicated_repositories": [{"repositories": ["prod/*"], "source": "quay.io"}]}},
+        "container.replicated_repositories[0].source",
+        "not an ECR registry host",
+        id="replication-source-not-ecr",
+    ),
+    pytest.param(
+        {"container": {"replicated_repositories": [{"repositories": ["prod/*", "Prod App"], "source": REPL_SOURCE}]}},
+        "container.replicated_repositories[0].repositories[1]",
+        "not a repository name pattern",
+        id="replicated-repository-pattern",
+    ),
+    pytest.param(
+        {"container": {"replicated_repositories": [{"repositories": [], "source": REPL_SOURCE}]}},
+        "container.replicated_repositories[0].repositories",
+        "at least one",
+        id="replicated-repositories-empty",
+    ),
+    pytest.param(
+        {"container": {"replicated_repositories": [{"source": REPL_SOURCE}]}},
+        "container.replicated_repositories[0].repositories",
+        "is required",
+        id="replicated-repositories-missing",
     ),
     pytest.param(
         {"notifications": {"emails": ["security@example.com", "not-an-address"]}},

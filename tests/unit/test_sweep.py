@@ -16,7 +16,7 @@ from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.controls import registry
 from provenance_guard.events import Action, EventError, Work
 from provenance_guard.findings import finding_id
-from provenance_guard.model import ResourceKind
+from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
 from provenance_guard.sweep import (
@@ -158,6 +158,31 @@ def test_a_sweep_archives_findings_of_amis_that_vanished(
         for f in page["Findings"]
     }
     assert {states[finding_id(ami_ref(image), c)] for c in ("PG.AMI.1", "PG.AMI.3")} == {"ARCHIVED"}
+
+
+def test_a_sweep_archives_findings_of_images_whose_repository_vanished(service: Service, securityhub: Any) -> None:
+    """Reconciliation covers ECR images: a repository deleted with its images while the CloudTrail
+    DeleteRepository event was lost (or no trail exists) has every image finding archived by the sweep."""
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName="team/lost")
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"})
+    digest = ecr.put_image(repositoryName="team/lost", imageManifest=manifest, imageTag="v1")["image"]["imageId"][
+        "imageDigest"
+    ]
+    image = ResourceRef(ResourceKind.ECR_IMAGE, f"team/lost@{digest}", ACCOUNT, REGION)
+    service.pipeline.run([Work(Action.EVALUATE, image)])
+    ecr.delete_repository(repositoryName="team/lost", force=True)  # ... and no event arrives
+
+    handle_sqs_batch({"Records": [sqs_record("s", json.dumps(SCHEDULED_EVENT))]}, service, sweep=True)
+
+    states = {
+        f["Id"]: f["RecordState"]
+        for page in securityhub.get_paginator("get_findings").paginate()
+        for f in page["Findings"]
+    }
+    judged = [c.id for c in registry.for_kind(ResourceKind.ECR_IMAGE) if finding_id(image, c.id) in states]
+    assert {"PG.ECR.4", "PG.ECR.6"} <= set(judged)
+    assert {states[finding_id(image, c)] for c in judged} == {"ARCHIVED"}
 
 
 def test_a_sweep_does_not_archive_resources_it_did_not_inventory(

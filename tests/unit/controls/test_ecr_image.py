@@ -116,3 +116,60 @@ def test_an_index_whose_platform_image_is_gone_cannot_be_judged():
     verdict = trusted_provenance(index, POLICY, CONTEXT)
     assert verdict.status is Status.NOT_AVAILABLE
     assert verdict.reasons[0].code == "PLATFORM_MISSING"
+
+
+PARTNER = "444455556666.dkr.ecr.us-west-2.amazonaws.com"
+OWN_OTHER_REGION = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
+
+
+def replicating(source: str, trusted: tuple[str, ...] = ("self", "public.ecr.aws/docker/library")) -> Policy:
+    return Policy.from_document(
+        {
+            "version": 1,
+            "container": {
+                "trusted_registries": list(trusted),
+                "replicated_repositories": [
+                    {"repositories": ["other/*"], "source": "999999999999.dkr.ecr.eu-west-1.amazonaws.com"},
+                    {"repositories": ["team/*"], "source": source},
+                ],
+            },
+        }
+    )
+
+
+def test_a_replica_from_a_trusted_source_with_a_trusted_base_passes():
+    verdict = trusted_provenance(image(), replicating(OWN_OTHER_REGION), CONTEXT)
+    assert verdict.status is Status.PASSED
+    assert verdict.reasons[0].description.startswith(f"replicated from {OWN_OTHER_REGION}/team/app, a trusted")
+    assert verdict.evidence["ReplicatedFrom"] == f"{OWN_OTHER_REGION}/team/app"
+    assert verdict.evidence["ReplicationDeclaredIn"] == "container.replicated_repositories[1]"
+
+
+def test_a_replica_from_an_untrusted_source_fails_even_with_a_trusted_base():
+    verdict = trusted_provenance(image(), replicating(PARTNER), CONTEXT)
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["UNTRUSTED_REPLICATION_SOURCE"]
+    assert f"{PARTNER}/team/app, which is not in container.trusted_registries" in verdict.reasons[0].description
+
+
+def test_a_replica_from_a_trusted_source_is_still_judged_by_its_base_image():
+    trusting_partner = replicating(PARTNER, ("self", PARTNER))
+    assert trusted_provenance(image(), trusting_partner, CONTEXT).status is Status.PASSED
+    untrusted_base = image(base_image=BaseImage("docker.io/someone/python:3.12", None, "config label"))
+    verdict = trusted_provenance(untrusted_base, trusting_partner, CONTEXT)
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["UNTRUSTED_BASE_IMAGE"]
+
+
+def test_an_untrusted_replica_without_base_or_manifest_names_every_reason():
+    no_base = trusted_provenance(image(base_image=None), replicating(PARTNER), CONTEXT)
+    assert [r.code for r in no_base.reasons] == ["UNTRUSTED_REPLICATION_SOURCE", "NO_BASE_IMAGE"]
+    unreadable = trusted_provenance(image(base_image=None, oci_error="HTTP 500"), replicating(PARTNER), CONTEXT)
+    assert unreadable.status is Status.FAILED  # the source alone fails it
+    assert [r.code for r in unreadable.reasons] == ["UNTRUSTED_REPLICATION_SOURCE", "UNREADABLE"]
+
+
+def test_repositories_no_entry_covers_are_not_replicas():
+    verdict = trusted_provenance(image(repository="solo/app"), replicating(PARTNER), CONTEXT)
+    assert verdict.status is Status.PASSED
+    assert verdict.evidence["ReplicatedFrom"] == "-"

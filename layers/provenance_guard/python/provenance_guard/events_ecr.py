@@ -1,5 +1,5 @@
-"""ECR and Amazon Inspector events -> work (CONTROLS.md §2): pushes, deletions, scans, Inspector
-findings, and the CloudTrail calls that change repository or registry scanning and tag mutability.
+"""ECR and Amazon Inspector events -> work (CONTROLS.md §2): pushes, replications, deletions, scans,
+Inspector findings, and the CloudTrail calls that change repository or registry scanning and tag mutability.
 
 The events name images in several shapes: `ECR Image Action` (and `ECR Referrer Action`, whose
 `image-digest` is the image a signature refers to) has an empty `resources` list and names
@@ -10,12 +10,15 @@ timestamps are not ISO-8601, and nothing here depends on them: the image is re-r
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from provenance_guard.events import Action, Envelope, EventError, Parser, Work, _nested, _required
 from provenance_guard.model import ResourceKind, ResourceRef
+
+logger = logging.getLogger(__name__)
 
 REPOSITORY_CONTROLS = frozenset({"PG.ECR.1", "PG.ECR.2"})
 PUSHED_IMAGE_CONTROLS = frozenset({"PG.ECR.3", "PG.ECR.4", "PG.ECR.6"})
@@ -26,6 +29,8 @@ SIGNATURE_ARTIFACT_TYPES = frozenset({"application/vnd.cncf.notary.signature"})
 """Referrer artifact types that can change PG.ECR.3 (other referrers, such as SBOMs, do not)."""
 REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 REPOSITORY_ARN = re.compile(r"^arn:aws[a-z-]*:ecr:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):repository/(?P<name>.+)$")
 
 
@@ -73,6 +78,31 @@ def _ecr_referrer_action(detail: Mapping[str, Any], envelope: Envelope) -> list[
     return [Work(Action.EVALUATE, image, SIGNATURE_CONTROLS)]
 
 
+def _ecr_replication_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
+    """An image replicated into this registry (the event is sent in the destination account and Region and
+    names the source in `source-account` / `source-region`). AWS documents no `ECR Image Action` PUSH for
+    a replica, so this is how the replica, and the repository ECR may have created for it, get judged
+    (should a PUSH arrive too, the second evaluation finds nothing changed and imports nothing).
+
+    PG.ECR.4 judges the replica's source from `container.replicated_repositories`, not from this event:
+    the daily sweep cannot see the event, and a verdict that depends on a best-effort event would flip
+    back on the next sweep. The source fields are still validated, so a malformed event fails clearly."""
+    if _required(detail, "result") != "SUCCESS" or _required(detail, "action-type") != "REPLICATE":
+        return []
+    source_account, source_region = _required(detail, "source-account"), _required(detail, "source-region")
+    if not ACCOUNT_ID.match(source_account):
+        raise EventError(f"detail.source-account {source_account!r} is not a 12-digit account id")
+    if not REGION_NAME.match(source_region):
+        raise EventError(f"detail.source-region {source_region!r} is not a Region name")
+    repository = _required(detail, "repository-name")
+    image = _image(envelope, repository, _required(detail, "image-digest"))
+    logger.info("%s was replicated from %s in %s", image.arn, source_account, source_region)
+    return [
+        Work(Action.EVALUATE, _repository(envelope, repository), REPOSITORY_CONTROLS),
+        Work(Action.EXPAND, image, PUSHED_IMAGE_CONTROLS),
+    ]
+
+
 def _ecr_image_scan(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
     image = _image(envelope, _required(detail, "repository-name"), _required(detail, "image-digest"))
     return [Work(Action.EXPAND, image, SCANNED_IMAGE_CONTROLS)]
@@ -118,7 +148,9 @@ def _repository_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work
 
 
 def _delete_repository_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
-    return [Work(Action.ARCHIVE, _repository(envelope, _required(detail, "requestParameters", "repositoryName")))]
+    """The repository and every image of it with findings (deleted with it when `force` was set): archived,
+    unless a repository of that name exists again by the time the event is handled."""
+    return [Work(Action.EXPAND, _repository(envelope, _required(detail, "requestParameters", "repositoryName")))]
 
 
 def _registry_scanning_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
@@ -130,6 +162,7 @@ PARSERS: dict[tuple[str, str], Parser] = {
     ("aws.ecr", "ECR Image Action"): _ecr_image_action,
     ("aws.ecr", "ECR Image Scan"): _ecr_image_scan,
     ("aws.ecr", "ECR Referrer Action"): _ecr_referrer_action,
+    ("aws.ecr", "ECR Replication Action"): _ecr_replication_action,
     ("aws.inspector2", "Inspector2 Scan"): _inspector_scan,
     ("aws.inspector2", "Inspector2 Finding"): _inspector_finding,
 }

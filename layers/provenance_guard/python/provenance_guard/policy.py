@@ -111,6 +111,38 @@ class Signatures:
         return next((p for p in self.trust_policies if any(fnmatchcase(repository, s) for s in p.scopes)), None)
 
 
+ECR_REGISTRY_HOST = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?$"
+)
+REPOSITORY_PATTERN = re.compile(r"^[a-z0-9._/*-]+$")
+
+
+@dataclass(frozen=True)
+class ReplicatedRepositories:
+    """Repositories of this registry that ECR replication fills from another registry (PG.ECR.4). ECR
+    records replication only in the source registry, so the destination's policy says where they come
+    from; a replica keeps its repository name, so the source repository is `<source>/<same name>`."""
+
+    repositories: tuple[str, ...]
+    """fnmatch patterns on the repository name (`prod/*`); the first entry whose pattern matches applies."""
+    source: str
+    """The source registry's host, `<account>.dkr.ecr.<region>.amazonaws.com`."""
+
+    def __post_init__(self) -> None:
+        if not self.repositories:
+            raise PolicyError("repositories", "name at least one repository pattern")
+        for i, pattern in enumerate(self.repositories):
+            if not REPOSITORY_PATTERN.match(pattern):
+                raise PolicyError(f"repositories[{i}]", f"{pattern!r} is not a repository name pattern")
+        if not ECR_REGISTRY_HOST.match(self.source):
+            raise PolicyError(
+                "source", f"{self.source!r} is not an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)"
+            )
+
+    def covers(self, repository: str) -> bool:
+        return any(fnmatchcase(repository, pattern) for pattern in self.repositories)
+
+
 @dataclass(frozen=True)
 class ContainerPolicy:
     trusted_registries: tuple[str, ...] = ("self",)
@@ -121,6 +153,8 @@ class ContainerPolicy:
     signatures: Signatures = field(default_factory=Signatures)
     allowed_mutable_tags: tuple[str, ...] = ("latest",)
     """Tags (WILDCARD patterns) an IMMUTABLE_WITH_EXCLUSION repository may exclude (PG.ECR.2)."""
+    replicated_repositories: tuple[ReplicatedRepositories, ...] = ()
+    """Where replicated repositories come from (PG.ECR.4 judges the source registry too)."""
 
     def __post_init__(self) -> None:
         _positive("container.max_age_days", self.max_age_days)
@@ -132,6 +166,10 @@ class ContainerPolicy:
         for severity, limit in self.vulnerability_thresholds.items():
             if limit < 0:
                 raise PolicyError(f"container.vulnerability_thresholds.{severity.value}", "must be >= 0")
+
+    def replication_source(self, repository: str) -> tuple[int, ReplicatedRepositories] | None:
+        """(index, entry) of the first `replicated_repositories` entry covering `repository`, or None."""
+        return next(((i, e) for i, e in enumerate(self.replicated_repositories) if e.covers(repository)), None)
 
 
 @dataclass(frozen=True)

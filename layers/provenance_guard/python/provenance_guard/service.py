@@ -11,7 +11,7 @@ from provenance_guard.collect.ami import AmiCollector
 from provenance_guard.collect.base import Collector
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, EcrRepositoryCollector, registry_repositories_work
-from provenance_guard.collect.ecr_expand import ImageExpander
+from provenance_guard.collect.ecr_expand import ImageExpander, RepositoryDeletion
 from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.collect.imagebuilder import ImageBuilderReader, distributed_ami_work
 from provenance_guard.collect.instance import InstanceCollector
@@ -56,9 +56,10 @@ def collectors(clients: ClientFactory, registries: EcrRegistries) -> dict[Resour
 
 
 def expanders(
-    clients: ClientFactory, registries: EcrRegistries
+    clients: ClientFactory, registries: EcrRegistries, state: FindingStateStore | None = None
 ) -> dict[ResourceKind, Callable[[ResourceRef], list[Work]]]:
     return {
+        ResourceKind.ECR_REPOSITORY: RepositoryDeletion(clients, state),
         ResourceKind.IMAGE_BUILDER_IMAGE: partial(distributed_ami_work, ImageBuilderReader(clients)),
         ResourceKind.CODE_SIGNING_CONFIG: partial(functions_using_config_work, clients),
         ResourceKind.ECR_IMAGE: ImageExpander(clients, registries),
@@ -91,7 +92,7 @@ def build_service(
     pipeline = Pipeline(
         registry=registry,
         collectors=collectors(clients, registries),
-        expanders=expanders(clients, registries),
+        expanders=expanders(clients, registries, state),
         policy=policy,
         state=state,
         publisher=publisher,

@@ -98,6 +98,31 @@ class FindingStateStore:
             arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
         return arns
 
+    def active_resources_under(self, arn_prefix: str, account: str, region: str) -> set[str]:
+        """ARNs starting with `arn_prefix` that have ACTIVE findings (the images of a deleted repository).
+
+        A filtered scan, like `active_resources`: the table has no index by ARN prefix, and the calls
+        that need this (CloudTrail DeleteRepository) are rare."""
+        arns: set[str] = set()
+        paginator = self._dynamodb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            ProjectionExpression="ResourceArn",
+            FilterExpression=(
+                "RecordState = :active AND Account = :account AND #region = :region"
+                " AND begins_with(ResourceArn, :prefix)"
+            ),
+            ExpressionAttributeNames={"#region": "Region"},
+            ExpressionAttributeValues={
+                ":active": {"S": "ACTIVE"},
+                ":account": {"S": account},
+                ":region": {"S": region},
+                ":prefix": {"S": arn_prefix},
+            },
+        ):
+            arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
+        return arns
+
     def save_many(self, findings: Iterable[tuple[Mapping[str, Any], str]]) -> None:
         """Store findings just imported, up to 100 per DynamoDB transaction, with the same condition as
         `save`. A transaction fails whole when one condition fails (a concurrent newer write): that

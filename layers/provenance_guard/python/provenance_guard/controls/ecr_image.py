@@ -1,5 +1,6 @@
-"""Container-image provenance (CONTROLS.md §1, PG.ECR.4): the base image an image records, or the
-upstream a pull-through cache mirrors, must come from `container.trusted_registries`."""
+"""Container-image provenance (CONTROLS.md §1, PG.ECR.4): the base image an image records, the upstream a
+pull-through cache mirrors, and the source registry of a replicated repository (declared in
+`container.replicated_repositories`) must come from `container.trusted_registries`."""
 
 from __future__ import annotations
 
@@ -30,32 +31,37 @@ DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.d
 
 @registry.register(
     id="PG.ECR.4",
-    title="Container image comes from a trusted registry (recorded base image or pull-through upstream)",
+    title="Container image comes from a trusted registry (base image, pull-through upstream, replication source)",
     severity=Severity.MEDIUM,
     resource_kind=ResourceKind.ECR_IMAGE,
     remediation_text=(
         "Build images FROM base images in a trusted registry and record the base (BuildKit: "
         "--annotation org.opencontainers.image.base.name=<ref>, or LABEL org.opencontainers.image.base.name); "
-        "cache only trusted upstreams through pull-through cache rules; or add the registry to "
-        "container.trusted_registries."
+        "cache only trusted upstreams through pull-through cache rules; replicate only from trusted registries; "
+        "or add the registry to container.trusted_registries."
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
     permissions=READ_IMAGE,
 )
 def trusted_provenance(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The base image the image records (OCI annotation or config label org.opencontainers.image.base.name)
-    is in container.trusted_registries; for a pull-through-cache repository, its upstream is. An image
-    index passes when each of its platform images does. Signatures and other artifacts are not judged."""
+    is in container.trusted_registries; for a pull-through-cache repository, its upstream is; for a
+    repository container.replicated_repositories names, the source registry is too. An image index passes
+    when each of its platform images does. Signatures and other artifacts are not judged."""
     trusted = policy.container.trusted_registries
     if image.kind == "artifact":
         return None
     if image.kind == "index":
         return summarise_platforms("PG.ECR.4", image, policy, ctx, trusted_provenance)
+    replication = policy.container.replication_source(image.repository)
+    replicated_from = f"{replication[1].source}/{image.repository}" if replication else None
     evidence = {
         "BaseImage": image.base_image.name if image.base_image else "-",
         "BaseImageDigest": (image.base_image.digest or "-") if image.base_image else "-",
         "RecordedIn": image.base_image.recorded_in if image.base_image else "-",
         "PullThroughUpstream": image.upstream or "-",
+        "ReplicatedFrom": replicated_from or "-",
+        "ReplicationDeclaredIn": f"container.replicated_repositories[{replication[0]}]" if replication else "-",
         "TrustedRegistries": ", ".join(trusted),
     }
     if image.upstream:
@@ -64,17 +70,29 @@ def trusted_provenance(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
             return Verdict.passed("PG.ECR.4", f"pull-through cache of {location}, a trusted registry", evidence)
         why = f"pull-through cache of {location}, which is not in container.trusted_registries"
         return Verdict.failed("PG.ECR.4", (Reason("UNTRUSTED_UPSTREAM", why),), evidence)
+    reasons: list[Reason] = []
+    replica = ""
+    if replicated_from:
+        if is_trusted(replicated_from, trusted, ctx.account):
+            replica = f"replicated from {replicated_from}, a trusted registry; "
+        else:
+            why = f"replicated from {replicated_from}, which is not in container.trusted_registries"
+            reasons.append(Reason("UNTRUSTED_REPLICATION_SOURCE", why))
     if image.oci_error:
         why = f"the image manifest or config cannot be read through the registry: {image.oci_error}"
+        if reasons:
+            return Verdict.failed("PG.ECR.4", (*reasons, Reason("UNREADABLE", why)), evidence)
         return Verdict.not_available("PG.ECR.4", "UNREADABLE", why, evidence)
     if image.base_image is None:
         why = f"the image records no base image ({BASE_NAME}): its provenance is unknown"
-        return Verdict.failed("PG.ECR.4", (Reason("NO_BASE_IMAGE", why),), evidence)
+        return Verdict.failed("PG.ECR.4", (*reasons, Reason("NO_BASE_IMAGE", why)), evidence)
     location = registry_location(image.base_image.name)
-    if is_trusted(location, trusted, ctx.account):
-        return Verdict.passed("PG.ECR.4", f"built from {image.base_image.name}, in a trusted registry", evidence)
-    why = f"built from {image.base_image.name}: {location} is not in container.trusted_registries"
-    return Verdict.failed("PG.ECR.4", (Reason("UNTRUSTED_BASE_IMAGE", why),), evidence)
+    if not is_trusted(location, trusted, ctx.account):
+        why = f"built from {image.base_image.name}: {location} is not in container.trusted_registries"
+        reasons.append(Reason("UNTRUSTED_BASE_IMAGE", why))
+    if reasons:
+        return Verdict.failed("PG.ECR.4", tuple(reasons), evidence)
+    return Verdict.passed("PG.ECR.4", f"{replica}built from {image.base_image.name}, in a trusted registry", evidence)
 
 
 ImageEvaluator = Callable[[EcrImageSnapshot, Policy, EvaluationContext], "Verdict | None"]
