@@ -75,6 +75,7 @@ deploy: install node_modules/.installed
 
 bench: install
 	$(BIN)/python benchmarks/cold_import.py
+	$(BIN)/python benchmarks/signature_bench.py
 	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
