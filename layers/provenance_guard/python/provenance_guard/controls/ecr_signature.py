@@ -52,7 +52,7 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
     if found is None or found.error or image.manifest_size is None:
         why = f"the signatures cannot be read through the registry: {(found and found.error) or image.oci_error}"
         return Verdict.not_available("PG.ECR.3", "UNREADABLE", why[:MAX_VALUE], evidence)
-    from provenance_guard.signatures.jws import SignatureError
+    from provenance_guard.signatures.envelope import SignatureError
     from provenance_guard.signatures.verify import Subject, verify
 
     subject = Subject(image.digest, image.media_type, image.manifest_size)
@@ -76,7 +76,7 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
                 "TrustedIdentity": verified.trusted_as[:MAX_VALUE],
                 "SigningTime": verified.signing_time,
                 "SigningScheme": verified.scheme,
-                "Format": f"notation {candidate.envelope_type} {verified.algorithm}",
+                "Format": f"notation {verified.format} {verified.algorithm}",
             }
         )
         return Verdict.passed("PG.ECR.3", f"signed by {verified.identity}"[:MAX_VALUE], evidence)

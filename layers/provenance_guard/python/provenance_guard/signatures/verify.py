@@ -6,13 +6,19 @@ module inside its evaluation, so other handlers never load it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from provenance_guard.policy import TrustPolicy
-from provenance_guard.signatures import trust
-from provenance_guard.signatures.jws import SignatureError, verify_jws
+from provenance_guard.signatures import cose, jws, trust
+from provenance_guard.signatures.envelope import Envelope, SignatureError
+
+PARSERS: Mapping[str, Callable[[bytes], Envelope]] = {
+    jws.MEDIA_TYPE: jws.verify_jws,
+    cose.MEDIA_TYPE: cose.verify_cose,
+}
+"""Envelope media type (the signature manifest's layer) -> the parser verifying its signature."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class Verified:
     signing_time: str
     scheme: str
     algorithm: str
+    format: str
+    """The envelope media type, `application/jose+json` or `application/cose`."""
 
 
 def verify(
@@ -42,9 +50,10 @@ def verify(
     now: datetime,
 ) -> Verified:
     """The verified signer, or `SignatureError` naming the first rule the signature breaks."""
-    if envelope_type != "application/jose+json":
-        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type} envelopes are not verified yet (JWS only)")
-    envelope = verify_jws(envelope_bytes)
+    parser = PARSERS.get(envelope_type)
+    if parser is None:
+        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type[:100]} envelopes are not verified (JWS, COSE)")
+    envelope = parser(envelope_bytes)
     target = envelope.target
     named = (target.get("digest"), target.get("mediaType"), target.get("size"))
     if named != (subject.digest, subject.media_type, subject.size):
@@ -63,4 +72,5 @@ def verify(
         signing_time=envelope.signing_time.isoformat(),
         scheme=envelope.scheme,
         algorithm=envelope.algorithm,
+        format=envelope.format,
     )
