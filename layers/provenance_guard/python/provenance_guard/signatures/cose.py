@@ -52,10 +52,9 @@ def verify_cose(raw: bytes) -> Envelope:
     check_attributes(protected.get(CTY), protected.get(CRIT), attributes)
     chain = load_chain(_x5chain(unprotected), "x5chain", _bytes)
     algorithm = algorithm_of(chain[0])
-    if protected.get(ALG) != algorithm.cose:
-        why = (
-            f"header alg {protected.get(ALG)!r:.40} does not match the signing key ({algorithm.name}, {algorithm.cose})"
-        )
+    alg = protected.get(ALG)
+    if type(alg) is not int or alg != algorithm.cose:  # not a float or bool that compares equal
+        why = f"header alg {alg!r:.40} does not match the signing key ({algorithm.name}, {algorithm.cose})"
         raise SignatureError("ALGORITHM_MISMATCH", why)
     to_be_signed = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
     check_signature(algorithm, signature, to_be_signed)
@@ -74,7 +73,11 @@ def _x5chain(unprotected: Mapping[Any, Any]) -> list[Any]:
     if X5CHAIN not in unprotected:
         raise SignatureError("MALFORMED_ENVELOPE", "the unprotected header has no x5chain (label 33)")
     value = unprotected[X5CHAIN]
-    return [value] if isinstance(value, bytes) else list(value) if isinstance(value, list | tuple) else []
+    if isinstance(value, bytes):
+        return [value]
+    if not isinstance(value, list | tuple):
+        raise SignatureError("MALFORMED_ENVELOPE", "x5chain is neither a certificate nor an array of them")
+    return list(value)
 
 
 def _bytes(value: Any) -> bytes:

@@ -1,7 +1,8 @@
 """Verifies one signature envelope against one trust policy, in Notation's order: integrity (the
 envelope's signature, and its target equals the image), authenticity (chain to a trusted root at
-signing time, trusted identity), expiry. Imports `cryptography`: the PG.ECR.3 control imports this
-module inside its evaluation, so other handlers never load it.
+signing time, trusted identity), expiry, whatever the envelope format (JWS or COSE). Imports
+`cryptography` and `cbor2`: the PG.ECR.3 control imports this module inside its evaluation, so other
+handlers never load them.
 """
 
 from __future__ import annotations
