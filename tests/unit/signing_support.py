@@ -1,4 +1,4 @@
-"""Test-side Notation signer: a CA chain made with `cryptography` and JWS envelopes in Notation's format,
+"""Test-side Notation signer: a CA chain made with `cryptography` and JWS and COSE envelopes in Notation's format,
 pushed as OCI 1.1 signature manifests plus the referrers tag-schema index (docker-registry 2.8 has no
 referrers API, so writers keep the `sha256-<hex>` index, as Notation does)."""
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import cbor2
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -91,6 +92,23 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def algorithm_of(key: Any) -> tuple[str, int, hashes.HashAlgorithm]:
+    """The JOSE name, COSE label and hash of the algorithm Notation uses with `key`."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return {2048: ("PS256", -37, hashes.SHA256()), 3072: ("PS384", -38, hashes.SHA384())}[key.key_size]
+    return {256: ("ES256", -7, hashes.SHA256()), 384: ("ES384", -35, hashes.SHA384())}[key.curve.key_size]
+
+
+def sign_raw(key: Any, data: bytes) -> bytes:
+    """RSASSA-PSS (salt = hash length), or ECDSA as raw r||s: the form JWS and COSE both use."""
+    digest = algorithm_of(key)[2]
+    if isinstance(key, rsa.RSAPrivateKey):
+        return bytes(key.sign(data, padding.PSS(padding.MGF1(digest), digest.digest_size), digest))
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(digest)))
+    half = (key.curve.key_size + 7) // 8
+    return r.to_bytes(half, "big") + s.to_bytes(half, "big")
+
+
 def jws(
     leaf: Issued,
     chain: list[Issued],
@@ -104,11 +122,7 @@ def jws(
     tamper_payload: bool = False,
 ) -> bytes:
     """A Notation JWS envelope (flattened JSON), signed with `leaf.key`."""
-    key = leaf.key
-    if isinstance(key, rsa.RSAPrivateKey):
-        default_alg, digest = {2048: ("PS256", hashes.SHA256()), 3072: ("PS384", hashes.SHA384())}[key.key_size]
-    else:
-        default_alg, digest = {256: ("ES256", hashes.SHA256()), 384: ("ES384", hashes.SHA384())}[key.curve.key_size]
+    default_alg = algorithm_of(leaf.key)[0]
     protected: dict[str, Any] = {
         "alg": alg or default_alg,
         "cty": "application/vnd.cncf.notary.payload.v1+json",
@@ -124,13 +138,7 @@ def jws(
     protected.update(extra or {})
     encoded_protected = b64url(json.dumps(protected).encode())
     encoded_payload = b64url(json.dumps({"targetArtifact": target}).encode())
-    signing_input = f"{encoded_protected}.{encoded_payload}".encode()
-    if isinstance(key, rsa.RSAPrivateKey):
-        signature = key.sign(signing_input, padding.PSS(padding.MGF1(digest), digest.digest_size), digest)
-    else:
-        r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(digest)))
-        half = (key.curve.key_size + 7) // 8
-        signature = r.to_bytes(half, "big") + s.to_bytes(half, "big")
+    signature = sign_raw(leaf.key, f"{encoded_protected}.{encoded_payload}".encode())
     if tamper_payload:
         encoded_payload = b64url(json.dumps({"targetArtifact": {**target, "annotations": {"x": "y"}}}).encode())
     x5c = [base64.b64encode(c.cert.public_bytes(serialization.Encoding.DER)).decode() for c in chain]
@@ -147,10 +155,17 @@ def target_of(pushed: Pushed) -> dict[str, Any]:
     return {"mediaType": pushed.media_type, "digest": pushed.digest, "size": pushed.size}
 
 
-def push_signature(pusher: RegistryPusher, repository: str, subject: Pushed, envelope: bytes) -> Pushed:
-    """Push a Notation signature manifest for `subject` and (re)write the referrers tag-schema index."""
+def push_signature(
+    pusher: RegistryPusher,
+    repository: str,
+    subject: Pushed,
+    envelope: bytes,
+    media_type: str = "application/jose+json",
+) -> Pushed:
+    """Push a Notation signature manifest for `subject` whose envelope layer is of `media_type`
+    (`application/jose+json` or `application/cose`) and (re)write the referrers tag-schema index."""
     pusher.blob(repository, EMPTY)
-    layer = {"mediaType": "application/jose+json", "digest": pusher.blob(repository, envelope), "size": len(envelope)}
+    layer = {"mediaType": media_type, "digest": pusher.blob(repository, envelope), "size": len(envelope)}
     document = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -182,3 +197,47 @@ def _add_referrer(pusher: RegistryPusher, repository: str, subject: str, pushed:
     pusher.manifest(
         repository, {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}, f"{algorithm}-{encoded}"
     )
+
+
+COSE = "application/cose"
+
+
+def cose(
+    leaf: Issued,
+    chain: list[Issued],
+    target: dict[str, Any],
+    *,
+    scheme: str = "notary.x509",
+    signing_time: datetime = NOW - timedelta(hours=1),
+    extra: dict[str, Any] | None = None,
+    crit: list[Any] | None = None,
+    alg: int | None = None,
+    tamper_payload: bool = False,
+    tag: int | None = 18,
+    x5chain: bool = True,
+) -> bytes:
+    """A Notation COSE_Sign1 envelope (CBOR tag 18 unless `tag` says otherwise), signed with `leaf.key`:
+    times as CBOR tag-1 epoch values, the chain in the unprotected header's x5chain (label 33)."""
+    time_name = (
+        "io.cncf.notary.authenticSigningTime" if scheme.endswith("signingAuthority") else "io.cncf.notary.signingTime"
+    )
+    default_crit = ["io.cncf.notary.signingScheme"] + ([time_name] if scheme.endswith("signingAuthority") else [])
+    protected: dict[Any, Any] = {
+        1: alg if alg is not None else algorithm_of(leaf.key)[1],
+        2: crit if crit is not None else default_crit,
+        3: "application/vnd.cncf.notary.payload.v1+json",
+        "io.cncf.notary.signingScheme": scheme,
+        time_name: cbor2.CBORTag(1, int(signing_time.timestamp())),
+    }
+    protected.update(extra or {})
+    protected_bytes = cbor2.dumps(protected)
+    payload = json.dumps({"targetArtifact": target}).encode()
+    signature = sign_raw(leaf.key, cbor2.dumps(["Signature1", protected_bytes, b"", payload]))
+    if tamper_payload:
+        payload = json.dumps({"targetArtifact": {**target, "annotations": {"x": "y"}}}).encode()
+    ders = [c.cert.public_bytes(serialization.Encoding.DER) for c in chain]
+    unprotected: dict[Any, Any] = {"io.cncf.notary.signingAgent": "provenance-guard tests"}
+    if x5chain:
+        unprotected[33] = ders[0] if len(ders) == 1 else ders
+    message = [protected_bytes, unprotected, payload, signature]
+    return cbor2.dumps(message if tag is None else cbor2.CBORTag(tag, message))

@@ -1,9 +1,11 @@
-"""PG.ECR.3 (Notation JWS signatures), with real cryptography: a test CA chain and an AWS-Signer-shaped
+"""PG.ECR.3 (Notation JWS and COSE signatures), with real cryptography: a test CA chain and an AWS-Signer-shaped
 signing authority, envelopes in Notation's format pushed to the real docker-registry on loopback, read
 back by the image collector (referrers tag-schema fallback) and judged by the control."""
 
 from __future__ import annotations
 
+import random
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -18,9 +20,11 @@ from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.policy import Policy, PolicyError
+from provenance_guard.signatures.cose import verify_cose
+from provenance_guard.signatures.envelope import SignatureError
 from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
 from tests.unit.ecr_support import image_ref
-from tests.unit.signing_support import NOW, PROFILE, Issued, issue, jws, push_signature, target_of
+from tests.unit.signing_support import COSE, NOW, PROFILE, Issued, cose, issue, jws, push_signature, target_of
 from tests.unit.support import ACCOUNT, REGION
 
 CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
@@ -304,3 +308,151 @@ def test_a_trust_store_reference_must_be_typed(pki):
     bad = {"name": "x", "trust_stores": ["acme"], "trusted_identities": [SUBJECT]}
     with pytest.raises(PolicyError, match=r"trust_policies\[0\].trust_stores\[0\]"):
         policy(pki, trust_policies=[bad])
+
+
+# --- COSE envelopes (`application/cose`): the same rules, the other Notation envelope format ---
+
+
+@pytest.fixture(scope="session")
+def es384_leaf(pki: dict[str, Issued]) -> Issued:
+    return issue("cose signer", pki["int"], ca=False, key=ec.generate_private_key(ec.SECP384R1()))
+
+
+def test_a_cose_es384_signature_passes(ecr, pusher, judge, pki, es384_leaf):
+    image = new_image(ecr, pusher)
+    envelope = cose(es384_leaf, [es384_leaf, pki["int"], pki["root"]], target_of(image))
+    push_signature(pusher, "team/app", image, envelope, COSE)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["Format"] == "notation application/cose ES384"
+    assert verdict.evidence["SigningScheme"] == "notary.x509"
+    assert verdict.evidence["TrustedIdentity"] == SUBJECT
+    assert verdict.evidence["SigningTime"] == (NOW - timedelta(hours=1)).isoformat()
+
+
+def test_a_cose_rsa_pss_3072_signature_passes(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, cose(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)), COSE)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["Format"] == "notation application/cose PS384"
+
+
+def test_a_cose_signing_authority_signature_passes_at_its_authentic_signing_time(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    envelope = cose(
+        pki["sa_leaf"],  # valid three days, expired 17 days ago
+        chain(pki, "sa_leaf", "sa_int", "sa_root"),
+        target_of(image),
+        scheme="notary.x509.signingAuthority",
+        signing_time=NOW - timedelta(days=19),
+        extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
+    )
+    push_signature(pusher, "team/app", image, envelope, COSE)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.PASSED, verdict.reasons
+    assert verdict.evidence["SignedBy"] == f"{PROFILE}/a1b2c3"
+    assert verdict.evidence["TrustedIdentity"] == PROFILE
+    assert verdict.evidence["SigningScheme"] == "notary.x509.signingAuthority"
+    assert verdict.evidence["SigningTime"] == (NOW - timedelta(days=19)).isoformat()
+
+
+def bad_cose(case: str, p: dict[str, Issued], leaf: Issued, t: dict[str, Any]) -> bytes:
+    """One COSE envelope breaking one rule (`case`) for an image whose descriptor is `t`; `leaf` is P-384."""
+    good = [leaf, p["int"], p["root"]]
+    scheme = "io.cncf.notary.signingScheme"
+    sa_chain = [p["sa_leaf"], p["sa_int"], p["sa_root"]]
+    sa_extra = {"com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"}
+    cases = {
+        "wrong-key": lambda: cose(Issued(leaf.cert, ec.generate_private_key(ec.SECP384R1())), good, t),
+        "tampered-payload": lambda: cose(leaf, good, t, tamper_payload=True),
+        "unknown-critical": lambda: cose(leaf, good, t, crit=[scheme, "SomeKey"], extra={"SomeKey": "x"}),
+        "critical-label": lambda: cose(leaf, good, t, crit=[scheme, 99], extra={99: "x"}),
+        "scheme-not-critical": lambda: cose(
+            leaf, good, t, crit=["io.cncf.notary.expiry"], extra={"io.cncf.notary.expiry": NOW}
+        ),
+        "alg-es256-for-p384": lambda: cose(leaf, good, t, alg=-7),
+        "alg-ps384-for-p384": lambda: cose(leaf, good, t, alg=-38),
+        "another-digest": lambda: cose(leaf, good, {**t, "digest": "sha256:" + "0" * 64}),
+        "untrusted-root": lambda: cose(p["other_leaf"], [p["other_leaf"], p["other_root"]], t),
+        "untagged": lambda: cose(leaf, good, t, tag=None),
+        "wrong-tag": lambda: cose(leaf, good, t, tag=98),  # COSE_Sign (many signers), not COSE_Sign1
+        "malformed-cbor": lambda: cose(leaf, good, t)[:-7],
+        "no-x5chain": lambda: cose(leaf, good, t, x5chain=False),
+        "chain-too-long": lambda: cose(leaf, [leaf, *[p["int"]] * 8, p["root"]], t),
+        "jws-sent-as-cose": lambda: jws(leaf, good, t),
+        "time-not-tag-1": lambda: cose(leaf, good, t, extra={"io.cncf.notary.signingTime": "2026-11-28T11:00:00Z"}),
+        "signing-authority-time-not-critical": lambda: cose(
+            p["sa_leaf"],
+            sa_chain,
+            t,
+            scheme="notary.x509.signingAuthority",
+            crit=[scheme],
+            signing_time=NOW - timedelta(days=19),
+            extra=sa_extra,
+        ),
+    }
+    return cases[case]()
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "says"),
+    [
+        ("wrong-key", "BAD_SIGNATURE", "does not verify"),
+        ("tampered-payload", "BAD_SIGNATURE", "does not verify"),
+        ("unknown-critical", "UNKNOWN_CRITICAL_HEADER", "SomeKey"),
+        ("critical-label", "UNKNOWN_CRITICAL_HEADER", "99"),
+        ("scheme-not-critical", "MALFORMED_ENVELOPE", "io.cncf.notary.signingScheme is not marked critical"),
+        ("alg-es256-for-p384", "ALGORITHM_MISMATCH", "ES384, -35"),
+        ("alg-ps384-for-p384", "ALGORITHM_MISMATCH", "header alg -38"),
+        ("another-digest", "WRONG_SUBJECT", "sha256:0000"),
+        ("untrusted-root", "UNTRUSTED_ROOT", "CN=Other Root CA"),
+        ("untagged", "MALFORMED_ENVELOPE", "untagged"),
+        ("wrong-tag", "MALFORMED_ENVELOPE", "tag 98"),
+        ("malformed-cbor", "MALFORMED_ENVELOPE", "not valid CBOR"),
+        ("no-x5chain", "MALFORMED_ENVELOPE", "no x5chain (label 33)"),
+        ("chain-too-long", "MALFORMED_ENVELOPE", "10 certificates (1 to 8 allowed)"),
+        ("jws-sent-as-cose", "MALFORMED_ENVELOPE", "not valid CBOR"),
+        ("time-not-tag-1", "MALFORMED_ENVELOPE", "io.cncf.notary.signingTime"),
+        ("signing-authority-time-not-critical", "MALFORMED_ENVELOPE", "authenticSigningTime"),
+    ],
+)
+def test_each_rule_fails_a_bad_cose_signature(ecr, pusher, judge, pki, es384_leaf, case, code, says):
+    image = new_image(ecr, pusher)
+    push_signature(pusher, "team/app", image, bad_cose(case, pki, es384_leaf, target_of(image)), COSE)
+    verdict = judge(image, policy(pki))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == [code]
+    assert says in verdict.reasons[0].description
+    assert verdict.evidence["Candidate1"].startswith(code)
+
+
+def test_a_cose_x5chain_may_be_one_byte_string(pki, es384_leaf):
+    target = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + "1" * 64, "size": 1}
+    envelope = verify_cose(cose(es384_leaf, [es384_leaf], target))
+    assert envelope.chain == (es384_leaf.cert,)
+    assert (envelope.format, envelope.algorithm, envelope.target) == ("application/cose", "ES384", target)
+
+
+def test_a_damaged_cose_envelope_is_a_signature_error_never_a_crash(pki, es384_leaf):
+    """Every prefix and many random byte changes of a good envelope: verified or `SignatureError`."""
+    target = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + "1" * 64, "size": 1}
+    good = cose(es384_leaf, [es384_leaf, pki["int"], pki["root"]], target)
+    damaged = [good[:n] for n in range(0, len(good), 3)]
+    rng = random.Random(7)
+    for _ in range(600):
+        changed = bytearray(good)
+        for _ in range(rng.randint(1, 3)):
+            changed[rng.randrange(len(changed))] = rng.randrange(256)
+        damaged.append(bytes(changed))
+    damaged += [b"\x81" * 100_000, b"\xd2" * 50_000 + b"\x00", b"\xbf" * 1000, bytes.fromhex("c11b7fffffffffffffff")]
+    outcomes = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography warns about some damaged serial numbers
+        for data in damaged:
+            try:
+                verify_cose(data)
+                outcomes.add("verified")
+            except SignatureError as error:
+                outcomes.add(error.code)
+    assert {"MALFORMED_ENVELOPE", "BAD_SIGNATURE"} <= outcomes

@@ -187,7 +187,7 @@ class EcrImageCollector:
         candidates = [c for c in (signatures.candidates if signatures else ()) if c.envelope is not None]
         if not candidates:
             return {}
-        from provenance_guard.signatures.jws import SignatureError
+        from provenance_guard.signatures.envelope import SignatureError
         from provenance_guard.signatures.signer import revocation_query
         from provenance_guard.signatures.verify import open_envelope
 

@@ -88,7 +88,7 @@ def _first_verified(
 ) -> dict[str, str] | None:
     """Evidence of the first candidate that verifies and is not revoked (as the level enforces);
     appends why each earlier candidate did not."""
-    from provenance_guard.signatures.jws import SignatureError
+    from provenance_guard.signatures.envelope import SignatureError
     from provenance_guard.signatures.verify import Subject, verify
 
     subject = Subject(image.digest, image.media_type, manifest_size)
@@ -113,7 +113,7 @@ def _first_verified(
             "TrustedIdentity": verified.trusted_as[:MAX_VALUE],
             "SigningTime": verified.signing_time,
             "SigningScheme": verified.scheme,
-            "Format": f"notation {candidate.envelope_type} {verified.algorithm}",
+            "Format": f"notation {verified.format} {verified.algorithm}",
             "Revocation": _logged(revocation, trust_policy.verification_level)[:MAX_VALUE],
         }
     return None

@@ -7,14 +7,14 @@ from __future__ import annotations
 import hashlib
 
 from provenance_guard.collect.ecr_signing import RevocationQuery
-from provenance_guard.signatures.jws import SIGNER_JOB, SIGNER_PROFILE_VERSION, Envelope
+from provenance_guard.signatures.envelope import SIGNER_JOB, SIGNER_PROFILE_VERSION, Envelope
 
 SIGNING_AUTHORITY = "notary.x509.signingAuthority"
 
 
 def revocation_query(envelope: Envelope) -> RevocationQuery | None:
     """The query for an AWS Signer signature; None for other schemes or without the Signer attributes."""
-    job, profile = envelope.protected.get(SIGNER_JOB), envelope.protected.get(SIGNER_PROFILE_VERSION)
+    job, profile = envelope.attributes.get(SIGNER_JOB), envelope.attributes.get(SIGNER_PROFILE_VERSION)
     if envelope.scheme != SIGNING_AUTHORITY or not isinstance(job, str) or not isinstance(profile, str):
         return None
     parts = job.split(":")

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
-from provenance_guard.signatures.jws import SIGNER_PROFILE_VERSION, Envelope, SignatureError
+from provenance_guard.signatures.envelope import SIGNER_PROFILE_VERSION, Envelope, SignatureError
 
 STORE_TYPE = {"notary.x509": "ca", "notary.x509.signingAuthority": "signingAuthority"}
 SUBJECT_PREFIX = "x509.subject:"
@@ -83,7 +83,7 @@ def identity(envelope: Envelope) -> str:
     """Who signed: the leaf subject for `notary.x509`, the signing-profile version ARN for AWS Signer
     (every AWS account's signatures chain to the same AWS root, so the certificate says nothing)."""
     if envelope.scheme == "notary.x509.signingAuthority":
-        profile = envelope.protected.get(SIGNER_PROFILE_VERSION)
+        profile = envelope.attributes.get(SIGNER_PROFILE_VERSION)
         if not isinstance(profile, str) or not profile.startswith("arn:"):
             raise SignatureError("NO_IDENTITY", f"the signature carries no {SIGNER_PROFILE_VERSION}")
         return profile

@@ -1,25 +1,33 @@
 """Verifies one signature envelope against one trust policy, in Notation's order: integrity (the
 envelope's signature, and its target equals the image), authenticity (chain to a trusted root at
-signing time, trusted identity), expiry. Imports `cryptography`: the PG.ECR.3 control imports this
-module inside its evaluation, so other handlers never load it.
+signing time, trusted identity), expiry, whatever the envelope format (JWS or COSE). Imports
+`cryptography` and `cbor2`: the PG.ECR.3 control imports this module inside its evaluation, so other
+handlers never load them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from provenance_guard.policy import TrustPolicy
-from provenance_guard.signatures import trust
-from provenance_guard.signatures.jws import Envelope, SignatureError, verify_jws
+from provenance_guard.signatures import cose, jws, trust
+from provenance_guard.signatures.envelope import Envelope, SignatureError
+
+PARSERS: Mapping[str, Callable[[bytes], Envelope]] = {
+    jws.MEDIA_TYPE: jws.verify_jws,
+    cose.MEDIA_TYPE: cose.verify_cose,
+}
+"""Envelope media type (the signature manifest's layer) -> the parser verifying its signature."""
 
 
 def open_envelope(envelope_bytes: bytes, envelope_type: str) -> Envelope:
     """The envelope, once its own signature verifies with its leaf key (integrity, not trust)."""
-    if envelope_type != "application/jose+json":
-        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type} envelopes are not verified yet (JWS only)")
-    return verify_jws(envelope_bytes)
+    parser = PARSERS.get(envelope_type)
+    if parser is None:
+        raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type[:100]} envelopes are not verified (JWS, COSE)")
+    return parser(envelope_bytes)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Verified:
     signing_time: str
     scheme: str
     algorithm: str
+    format: str
+    """The envelope media type, `application/jose+json` or `application/cose`."""
 
 
 def verify(
@@ -68,4 +78,5 @@ def verify(
         signing_time=envelope.signing_time.isoformat(),
         scheme=envelope.scheme,
         algorithm=envelope.algorithm,
+        format=envelope.format,
     )
