@@ -204,6 +204,15 @@ def test_the_legacy_signature_manifest_itself_is_not_judged(ecr, pusher, judge, 
     assert judge(signature, policy(public_pem(keys["ecdsa"]))) is None
 
 
+def test_a_legacy_attestation_manifest_is_not_judged_as_an_image(ecr, pusher, judge, keys):
+    image = new_image(ecr, pusher)
+    envelope = b'{"payloadType": "application/vnd.in-toto+json", "payload": "", "signatures": []}'
+    document = image_manifest(pusher, "team/app", layer=envelope)
+    document["layers"][0]["mediaType"] = "application/vnd.dsse.envelope.v1+json"
+    attestation = push_image(ecr, pusher, "team/app", document, f"sha256-{image.digest[7:]}.att")
+    assert judge(attestation, policy(public_pem(keys["ecdsa"]))) is None
+
+
 # --- cosign v3 bundles -------------------------------------------------------------------------------------
 
 

@@ -105,11 +105,15 @@ class CosignCandidate:
     error: str | None = None
 
 
+COSIGN_LEGACY_LAYERS = frozenset({COSIGN_SIMPLE_SIGNING, "application/vnd.dsse.envelope.v1+json"})
+"""Layers of cosign's legacy `.sig` (simple signing) and `.att` (DSSE attestation) manifests."""
+
+
 def is_cosign_signature(manifest: Manifest) -> bool:
-    """A legacy cosign `.sig` manifest: an image manifest whose every layer is a simple-signing payload
-    (it has an ordinary config, so `artifact_type` does not tell it from an image)."""
+    """A legacy cosign `.sig` (or `.att`) manifest: an image manifest whose every layer is a signature
+    payload or an attestation (it has an ordinary config, so `artifact_type` does not tell it from an image)."""
     layers = manifest.layers
-    return bool(layers) and all(layer.media_type == COSIGN_SIMPLE_SIGNING for layer in layers)
+    return bool(layers) and all(layer.media_type in COSIGN_LEGACY_LAYERS for layer in layers)
 
 
 def read_cosign(
