@@ -54,6 +54,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "ecr-replication-action": frozenset({IMAGE_PUSH}),
     "ecr-replication-action-failed": NOTHING,
     "ecr-referrer-action-restore": frozenset({IMAGE_PUSH}),
+    "ecr-image-action-push-cosign-signature": frozenset({IMAGE_PUSH}),  # a legacy cosign `.sig` push
+    "ecr-referrer-action-push-cosign-bundle": frozenset({IMAGE_PUSH}),  # a cosign v3 bundle referrer
     "cloudtrail-ecr-createrepository": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-deleterepository": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putimagescanningconfiguration": frozenset({IMAGE_PUSH}),

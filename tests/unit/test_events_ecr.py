@@ -323,3 +323,34 @@ def test_a_replication_action_other_than_replicate_asks_for_nothing() -> None:
     event = load_event("ecr-replication-action.json")
     event["detail"]["action-type"] = "DELETE"
     assert parse_event(event) == []
+
+
+COSIGN_SUBJECT = "sha256:51c046cfda6db83ee038c6c4a922739f3ba0a1d346649b1765dbdf7ab4943419"
+
+
+def test_a_legacy_cosign_signature_push_re_judges_the_image_it_signs() -> None:
+    assert parse_event(load_event("ecr-image-action-push-cosign-signature.json")) == [
+        Work(Action.EVALUATE, image(f"my-repository-name@{COSIGN_SUBJECT}"), frozenset({"PG.ECR.3"}))
+    ]
+
+
+def test_a_deleted_legacy_cosign_signature_re_judges_the_image_it_signed() -> None:
+    event = changed("ecr-image-action-push-cosign-signature.json", "detail.action-type", "DELETE")
+    assert parse_event(event) == [
+        Work(Action.ARCHIVE, image(f"my-repository-name@{ECR_SAMPLE_DIGEST}")),
+        Work(Action.EVALUATE, image(f"my-repository-name@{COSIGN_SUBJECT}"), frozenset({"PG.ECR.3"})),
+    ]
+
+
+@pytest.mark.parametrize("tag", ["sha256-abc.sig", f"sha256-{'a' * 64}.att", f"sha256-{'a' * 64}", "v1.sig"])
+def test_other_tags_are_ordinary_pushes(tag: str) -> None:
+    event = changed("ecr-image-action-push-cosign-signature.json", "detail.image-tag", tag)
+    assert [w.action for w in parse_event(event)] == [Action.EVALUATE, Action.EXPAND]
+
+
+def test_a_cosign_bundle_referrer_re_judges_its_subject() -> None:
+    assert parse_event(load_event("ecr-referrer-action-push-cosign-bundle.json")) == [
+        Work(
+            Action.EVALUATE, image(f"my-repository-name@{COSIGN_SUBJECT}", region="us-east-1"), frozenset({"PG.ECR.3"})
+        )
+    ]

@@ -25,8 +25,13 @@ PUSHED_IMAGE_CONTROLS = frozenset({"PG.ECR.3", "PG.ECR.4", "PG.ECR.6"})
 SCANNED_IMAGE_CONTROLS = frozenset({"PG.ECR.5", "PG.ECR.6"})
 VULNERABILITY_CONTROLS = frozenset({"PG.ECR.5"})
 SIGNATURE_CONTROLS = frozenset({"PG.ECR.3"})
-SIGNATURE_ARTIFACT_TYPES = frozenset({"application/vnd.cncf.notary.signature"})
-"""Referrer artifact types that can change PG.ECR.3 (other referrers, such as SBOMs, do not)."""
+SIGNATURE_ARTIFACT_TYPES = frozenset(
+    {"application/vnd.cncf.notary.signature", "application/vnd.dev.sigstore.bundle.v0.3+json"}
+)
+"""Referrer artifact types that can change PG.ECR.3 (other referrers, such as SBOMs, do not). A cosign v3
+bundle may be an attestation rather than a signature: the subject is re-judged either way, cheaply."""
+COSIGN_SIGNATURE_TAG = re.compile(r"^(?P<algorithm>sha256)-(?P<hex>[a-f0-9]{64})\.sig$")
+"""The tag of a legacy cosign signature manifest: `sha256-<hex>.sig` signs the image `sha256:<hex>`."""
 REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DIGEST = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -51,12 +56,20 @@ def _repository(envelope: Envelope, name: str) -> ResourceRef:
 
 
 def _ecr_image_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
-    """PUSH: the image (an index expands into its platform images) and its repository; DELETE: archive."""
+    """PUSH: the image (an index expands into its platform images) and its repository; DELETE: archive.
+    A legacy cosign signature (tag `sha256-<hex>.sig`) pushed or deleted: re-judge PG.ECR.3 of `sha256:<hex>`."""
     if _required(detail, "result") != "SUCCESS":
         return []
     action = _required(detail, "action-type")
     repository = _required(detail, "repository-name")
     image = _image(envelope, repository, _required(detail, "image-digest"))
+    signed = COSIGN_SIGNATURE_TAG.match(str(detail.get("image-tag") or ""))
+    if signed and action in ("PUSH", "DELETE"):
+        # a legacy cosign signature (the `.sig` manifest is no image to judge): re-judge what it signs, so
+        # an image pushed before its signature does not stay FAILED, nor one whose signature is deleted PASSED
+        subject = _image(envelope, repository, f"{signed['algorithm']}:{signed['hex']}")
+        cleanup = [Work(Action.ARCHIVE, image)] if action == "DELETE" else []
+        return [*cleanup, Work(Action.EVALUATE, subject, SIGNATURE_CONTROLS)]
     if action == "PUSH":
         return [
             Work(Action.EVALUATE, _repository(envelope, repository), REPOSITORY_CONTROLS),

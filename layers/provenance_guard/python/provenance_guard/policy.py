@@ -79,6 +79,8 @@ TRUST_STORE_TYPES = ("ca", "signingAuthority")
 class Signatures:
     trust_policies: tuple[TrustPolicy, ...] = ()
     cosign_public_keys: tuple[str, ...] = ()
+    """PEM public keys (`cosign.pub`) trusted for cosign signatures under every trust policy's level. Only
+    their shape is checked here (no `cryptography` at policy load); an unreadable key is a reason at evaluation."""
     trust_stores: Mapping[str, str] = field(default_factory=dict)
     """Named trust stores: `<type>:<name>` -> PEM root certificate(s). `signingAuthority:aws-signer` is
     built in (AWS Signer's commercial root, pinned by fingerprint); certificates given under that name
@@ -105,6 +107,11 @@ class Signatures:
                 raise PolicyError(
                     f"{where}.trust_stores.{name}", "a store is named ca:<name> or signingAuthority:<name>"
                 )
+
+        for i, pem in enumerate(self.cosign_public_keys):
+            problem = _pem_public_key_problem(pem)
+            if problem:
+                raise PolicyError(f"{where}.cosign_public_keys[{i}]", problem)
 
     def trust_policy_for(self, repository: str) -> TrustPolicy | None:
         """The first trust policy one of whose scopes (fnmatch patterns on the repository name) matches."""
@@ -231,3 +238,18 @@ class Policy:
 def _positive(path: str, value: int) -> None:
     if value <= 0:
         raise PolicyError(path, f"must be a positive number of days, got {value}")
+
+
+PEM_PUBLIC_KEY = re.compile(r"^-----BEGIN PUBLIC KEY-----\s*\n[A-Za-z0-9+/=\s]+\n-----END PUBLIC KEY-----$")
+
+
+def _pem_public_key_problem(pem: str) -> str | None:
+    """Why `pem` does not look like one PEM public key (`-----BEGIN PUBLIC KEY-----`), or None."""
+    text = pem.strip()
+    if "PRIVATE KEY" in text:
+        return "is a private key: paste the public key (cosign.pub), never the private one"
+    if text.count("-----BEGIN ") > 1:
+        return "must hold exactly one PEM block, -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----"
+    if not PEM_PUBLIC_KEY.match(text):
+        return "is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----, base64 between)"
+    return None

@@ -14,7 +14,7 @@ from typing import Any
 from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule, RegistryScanning
 from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
-from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
+from provenance_guard.collect.ecr_signature import SignatureSet, is_cosign_signature, read_signatures
 from provenance_guard.collect.ecr_signing import (
     ManagedSigning,
     Revocation,
@@ -206,7 +206,8 @@ class EcrImageCollector:
         reader = self._registries.reader(snapshot.ref.account, snapshot.ref.region)
         try:
             manifest = reader.manifest(snapshot.repository, snapshot.digest)
-            kind = "index" if manifest.is_index else ("artifact" if manifest.artifact_type else "image")
+            artifact = manifest.artifact_type or is_cosign_signature(manifest)  # a legacy cosign `.sig` too
+            kind = "index" if manifest.is_index else ("artifact" if artifact else "image")
             snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type, manifest_size=len(manifest.raw))
             if kind != "artifact":
                 snapshot = replace(snapshot, signatures=read_signatures(reader, snapshot.repository, snapshot.digest))

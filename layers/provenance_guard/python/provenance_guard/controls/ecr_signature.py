@@ -1,5 +1,6 @@
-"""Container-image signatures (CONTROLS.md §1, PG.ECR.3): the digest carries a Notation signature
-that verifies under the trust policy whose scope matches the repository (first match wins).
+"""Container-image signatures (CONTROLS.md §1, PG.ECR.3): the digest carries a Notation signature, or a
+cosign signature made with a key of `container.signatures.cosign_public_keys`, that verifies under the
+trust policy whose scope matches the repository (first match wins; its level applies to both).
 
 Levels: `strict` and `permissive` fail an image without a verifying signature; `audit` records why
 and passes. The evidence names the trust policy, the signature that verified (identity, signing
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from provenance_guard.collect.ecr_image import EcrImageSnapshot
-from provenance_guard.collect.ecr_signature import SignatureCandidate
+from provenance_guard.collect.ecr_signature import SignatureCandidate, SignatureSet
 from provenance_guard.collect.ecr_signing import READ_SIGNING, ManagedSigning, Revocation
 from provenance_guard.controls.ecr_image import READ_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
@@ -30,7 +31,8 @@ MAX_VALUE = 1000
     remediation_text=(
         "Sign the image digest with Notation (an organisation CA in a ca: trust store, or AWS Signer / ECR "
         "managed signing with a signingAuthority: trust store) under an identity the trust policy lists in "
-        "container.signatures.trust_policies; re-push a signature whose candidate is named in the evidence."
+        "container.signatures.trust_policies, or with cosign and a key listed in "
+        "container.signatures.cosign_public_keys; re-push a signature whose candidate is named in the evidence."
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-signing.html",
     permissions=READ_IMAGE + READ_SIGNING,
@@ -57,9 +59,12 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
         why = f"the signatures cannot be read through the registry: {(found and found.error) or image.oci_error}"
         return Verdict.not_available("PG.ECR.3", "UNREADABLE", why[:MAX_VALUE], evidence)
     failures: list[Reason] = []
+    key_problems: list[Reason] = []
     verified = _first_verified(
         image, found.candidates, image.manifest_size, trust_policy, signatures.trust_stores, ctx, failures
     )
+    if verified is None:  # then cosign's candidates, under the same trust policy
+        verified, key_problems = _cosign(found, image.digest, signatures.cosign_public_keys, failures)
     if verified is not None:
         evidence.update(verified)
         if image.managed_signing is not None:
@@ -67,11 +72,13 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
         return Verdict.passed("PG.ECR.3", f"signed by {verified['SignedBy']}"[:MAX_VALUE], evidence)
     if image.managed_signing is not None:
         failures.extend(_managed_signing_reasons(image.managed_signing))
-    evidence["Candidates"] = str(len(found.candidates)) + (f" (+{found.ignored} not judged)" if found.ignored else "")
+    judged = len(found.candidates) + len(found.cosign)
+    evidence["Candidates"] = str(judged) + (f" (+{found.ignored} not judged)" if found.ignored else "")
     for i, failure in enumerate(failures[:10]):
         evidence[f"Candidate{i + 1}"] = f"{failure.code}: {failure.description}"[:MAX_VALUE]
-    if not found.candidates:
-        failures.append(Reason("NOT_SIGNED", "no Notation signature refers to this digest"))
+    if not found.candidates and not found.cosign:
+        failures.append(Reason("NOT_SIGNED", "no Notation or cosign signature refers to this digest"))
+    failures.extend(key_problems)
     if trust_policy.verification_level == "audit":
         return Verdict.passed("PG.ECR.3", f"audit only: {failures[0].description}"[:MAX_VALUE], evidence)
     return Verdict.failed("PG.ECR.3", tuple(failures[:10]), evidence)
@@ -165,3 +172,42 @@ def _managed_signing_summary(managed: ManagedSigning) -> str:
     if managed.error or not managed.statuses:
         return managed.error or "no signing status reported"
     return "; ".join(f"{s.status} {s.profile_arn}" + (f" ({s.failure})" if s.failure else "") for s in managed.statuses)
+
+
+def _cosign(
+    found: SignatureSet, digest: str, pems: tuple[str, ...], failures: list[Reason]
+) -> tuple[dict[str, str] | None, list[Reason]]:
+    """The evidence of the first cosign candidate that verifies with a configured key (each failing
+    candidate's reason is appended to `failures`), and a reason for each configured key that is unusable."""
+    if not found.cosign and not pems:
+        return None, []
+    from provenance_guard.signatures.cosign import load_keys, verify_bundle, verify_simple_signing
+    from provenance_guard.signatures.jws import SignatureError
+
+    keys, key_errors = load_keys(pems)
+    for candidate in found.cosign:
+        if candidate.blob is None:
+            failures.append(Reason("UNREADABLE_SIGNATURE", f"{candidate.label}: {candidate.error}"[:MAX_VALUE]))
+            continue
+        try:
+            if candidate.layout == "bundle":
+                verified = verify_bundle(candidate.blob, digest, keys)
+            else:
+                verified = verify_simple_signing(candidate.blob, candidate.annotations, digest, keys)
+        except SignatureError as error:
+            failures.append(Reason(error.code, f"{candidate.label}: {error.description}"[:MAX_VALUE]))
+            continue
+        evidence = {
+            "Signature": candidate.manifest_digest,
+            "SignedBy": verified.key.identity,
+            "TrustedIdentity": verified.key.policy_entry,
+            "SigningScheme": "cosign",
+            "Format": f"cosign {verified.layout}",
+            "Algorithm": verified.key.algorithm,
+        }
+        if candidate.layout != "bundle":
+            evidence["SignatureLayer"] = candidate.label.rpartition(" ")[2]
+        if key_errors:
+            evidence["UnusableCosignKeys"] = "; ".join(e.description for e in key_errors)[:MAX_VALUE]
+        return evidence, []
+    return None, [Reason(e.code, e.description[:MAX_VALUE]) for e in key_errors]
