@@ -89,13 +89,13 @@ def _collect(session: Any, registry_url: str, digest: str, gets: list[str]) -> A
         gets.append(request.full_url.replace(registry_url, ""))
         return opener(request, timeout)
 
-    oci_registry._open_without_redirects = counting  # type: ignore[assignment]
+    oci_registry._open_without_redirects = counting
     try:
         clients = ClientFactory(session)
         collector = EcrImageCollector(clients, EcrRegistries(clients, registry_url))
         return collector.collect(ResourceRef(ResourceKind.ECR_IMAGE, f"team/app@{digest}", ACCOUNT, REGION))
     finally:
-        oci_registry._open_without_redirects = opener  # type: ignore[assignment]
+        oci_registry._open_without_redirects = opener
 
 
 def _verify(snapshot: Any) -> tuple[float, float, Any]:
