@@ -49,8 +49,16 @@ def push_notation_signature(
     return pushed
 
 
-def add_referrer(pusher: RegistryPusher, repository: str, subject: str, referrer: Pushed, artifact_type: str) -> None:
-    """Add `referrer` to the referrers tag-schema index of `subject` (read back from the registry)."""
+def add_referrer(
+    pusher: RegistryPusher,
+    repository: str,
+    subject: str,
+    referrer: Pushed,
+    artifact_type: str,
+    annotations: dict[str, str] | None = None,
+) -> None:
+    """Add `referrer` to the referrers tag-schema index of `subject` (read back from the registry, so
+    referrers of other formats already listed stay)."""
     algorithm, _, encoded = subject.partition(":")
     tag = f"{algorithm}-{encoded}"
     try:

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from provenance_guard_cli.backing import Backing, ensure_backing
+from provenance_guard_cli.backing import Backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
-from provenance_guard_cli.sample_account import REGION, sample_event
+from provenance_guard_cli.sample_account import sample_event
 from provenance_guard_cli.sample_containers import image_pushed
+from tests.e2e.signature_support import backing_with_signatures, signature_status
 from tests.unit.cosign_support import (
     dsse_bundle,
     ecdsa_key,
@@ -34,21 +34,11 @@ KEY = ecdsa_key()
 
 @pytest.fixture
 def backing(emulator: Any, local_registry: str, tmp_path: Path) -> Backing:
-    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
-    signatures = document["container"]["signatures"]
-    signatures["trust_policies"].insert(0, {"name": "cosign", "scopes": ["signed/*"]})
-    signatures["cosign_public_keys"] = [public_pem(KEY)]
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump(document))
-    return ensure_backing(emulator.url, REGION, policy_file, local_registry)
+    def trust_the_key(signatures: dict[str, Any]) -> None:
+        signatures["trust_policies"].insert(0, {"name": "cosign", "scopes": ["signed/*"]})
+        signatures["cosign_public_keys"] = [public_pem(KEY)]
 
-
-def signature_status(result: Any) -> dict[str, str]:
-    return {
-        f["Resources"][0]["Id"].rsplit("/", 1)[1]: f["Compliance"]["Status"]
-        for f in result.findings
-        if f["Compliance"]["SecurityControlId"] == "PG.ECR.3"
-    }
+    return backing_with_signatures(emulator.url, local_registry, tmp_path, trust_the_key)
 
 
 def test_a_legacy_sig_push_turns_its_image_from_failed_to_passed(client, local_registry, replayer):

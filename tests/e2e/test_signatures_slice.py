@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from provenance_guard_cli.backing import Backing, ensure_backing
+from provenance_guard_cli.backing import Backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
-from provenance_guard_cli.sample_account import REGION
+from provenance_guard_cli.notation import push_notation_signature
 from provenance_guard_cli.sample_containers import image_pushed, signature_pushed
-from tests.unit.signing_support import Issued, issue, jws, push_signature, target_of
+from tests.e2e.signature_support import backing_with_signatures, signature_status
+from tests.unit.signing_support import Issued, issue, jws, target_of
 
 pytestmark = pytest.mark.e2e
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -31,29 +31,17 @@ def ca() -> tuple[Issued, Issued]:
 
 @pytest.fixture
 def backing(emulator: Any, local_registry: str, tmp_path: Path, ca: tuple[Issued, Issued]) -> Backing:
-    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
-    signatures = document["container"]["signatures"]
-    signatures["trust_policies"].insert(
-        0,
-        {
+    def trust_the_test_ca(signatures: dict[str, Any]) -> None:
+        trust_policy = {
             "name": "e2e",
             "scopes": ["signed/*"],
             "trust_stores": ["ca:e2e"],
             "trusted_identities": ["x509.subject: C=US, ST=WA, O=Example Org"],
-        },
-    )
-    signatures["trust_stores"] = {"ca:e2e": ca[0].pem}
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(yaml.safe_dump(document))
-    return ensure_backing(emulator.url, REGION, policy_file, local_registry)
+        }
+        signatures["trust_policies"].insert(0, trust_policy)
+        signatures["trust_stores"] = {"ca:e2e": ca[0].pem}
 
-
-def signature_status(result: Any) -> dict[str, str]:
-    return {
-        f["Resources"][0]["Id"].rsplit("/", 1)[1]: f["Compliance"]["Status"]
-        for f in result.findings
-        if f["Compliance"]["SecurityControlId"] == "PG.ECR.3"
-    }
+    return backing_with_signatures(emulator.url, local_registry, tmp_path, trust_the_test_ca)
 
 
 def test_an_image_signed_after_its_push_turns_from_failed_to_passed(client, local_registry, replayer, ca):
@@ -65,7 +53,7 @@ def test_an_image_signed_after_its_push_turns_from_failed_to_passed(client, loca
     pushed = replayer.replay(image_pushed("signed/api", image.digest), "push")
     assert signature_status(pushed) == {image.digest: "FAILED"}
 
-    push_signature(pusher, "signed/api", image, jws(leaf, [leaf, root], target_of(image), signing_time=NOW))
+    push_notation_signature(pusher, "signed/api", image, jws(leaf, [leaf, root], target_of(image), signing_time=NOW))
     signed = replayer.replay(signature_pushed("signed/api", image.digest), "signature pushed")
 
     assert [(i.function, i.failed_records) for i in signed.invocations] == [("image_push", 0)]

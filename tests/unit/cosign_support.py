@@ -19,9 +19,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from provenance_guard.oci.manifest import OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST
-from provenance_guard.oci.registry import NotFoundError, RegistryReader
+from provenance_guard.oci.manifest import OCI_CONFIG, OCI_EMPTY, OCI_MANIFEST
 from provenance_guard_cli.local_registry import Pushed, RegistryPusher
+from provenance_guard_cli.notation import add_referrer
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
@@ -143,6 +143,7 @@ def push_bundle(
 ) -> Pushed:
     """A cosign v3 bundle referrer of `subject`, added to the subject's referrers tag-schema index."""
     pusher.blob(repository, EMPTY)
+    annotations = {"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicate_type}
     document = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -150,24 +151,8 @@ def push_bundle(
         "config": {"mediaType": OCI_EMPTY, "digest": pusher.blob(repository, EMPTY), "size": len(EMPTY)},
         "layers": [{"mediaType": BUNDLE, "digest": pusher.blob(repository, bundle), "size": len(bundle)}],
         "subject": {"mediaType": subject.media_type, "digest": subject.digest, "size": subject.size},
-        "annotations": {
-            "dev.sigstore.bundle.content": "dsse-envelope",
-            "dev.sigstore.bundle.predicateType": predicate_type,
-        },
+        "annotations": annotations,
     }
     pushed = pusher.manifest(repository, document)
-    entry = {
-        "mediaType": pushed.media_type,
-        "digest": pushed.digest,
-        "size": pushed.size,
-        "artifactType": BUNDLE,
-        "annotations": document["annotations"],
-    }
-    algorithm, _, encoded = subject.digest.partition(":")
-    tag = f"{algorithm}-{encoded}"
-    try:
-        entries = list(RegistryReader(pusher.url).manifest(repository, tag).document.get("manifests") or [])
-    except NotFoundError:
-        entries = []
-    pusher.manifest(repository, {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [*entries, entry]}, tag)
+    add_referrer(pusher, repository, subject.digest, pushed, BUNDLE, annotations)
     return pushed

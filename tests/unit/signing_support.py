@@ -17,8 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from provenance_guard.oci.manifest import OCI_EMPTY, OCI_INDEX, OCI_MANIFEST
-from provenance_guard_cli.local_registry import Pushed, RegistryPusher
+from provenance_guard_cli.local_registry import Pushed
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PROFILE = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release"
@@ -153,50 +152,6 @@ def jws(
 
 def target_of(pushed: Pushed) -> dict[str, Any]:
     return {"mediaType": pushed.media_type, "digest": pushed.digest, "size": pushed.size}
-
-
-def push_signature(
-    pusher: RegistryPusher,
-    repository: str,
-    subject: Pushed,
-    envelope: bytes,
-    media_type: str = "application/jose+json",
-) -> Pushed:
-    """Push a Notation signature manifest for `subject` whose envelope layer is of `media_type`
-    (`application/jose+json` or `application/cose`) and (re)write the referrers tag-schema index."""
-    pusher.blob(repository, EMPTY)
-    layer = {"mediaType": media_type, "digest": pusher.blob(repository, envelope), "size": len(envelope)}
-    document = {
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "artifactType": "application/vnd.cncf.notary.signature",
-        "config": {"mediaType": OCI_EMPTY, "digest": pusher.blob(repository, EMPTY), "size": len(EMPTY)},
-        "layers": [layer],
-        "subject": target_of(subject),
-        "annotations": {"io.cncf.notary.x509chain.thumbprint#S256": "[]"},
-    }
-    pushed = pusher.manifest(repository, document)
-    _add_referrer(pusher, repository, subject.digest, pushed)
-    return pushed
-
-
-_INDEXES: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-
-
-def _add_referrer(pusher: RegistryPusher, repository: str, subject: str, pushed: Pushed) -> None:
-    entries = _INDEXES.setdefault((pusher.url, repository, subject), [])
-    entries.append(
-        {
-            "mediaType": pushed.media_type,
-            "digest": pushed.digest,
-            "size": pushed.size,
-            "artifactType": "application/vnd.cncf.notary.signature",
-        }
-    )
-    algorithm, _, encoded = subject.partition(":")
-    pusher.manifest(
-        repository, {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}, f"{algorithm}-{encoded}"
-    )
 
 
 COSE = "application/cose"

@@ -254,7 +254,8 @@ def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
 ):
     from datetime import timedelta
 
-    from tests.unit.signing_support import issue, jws, push_signature, target_of
+    from provenance_guard_cli.notation import push_notation_signature
+    from tests.unit.signing_support import issue, jws, target_of
     from tests.unit.support import T0
 
     valid = {"not_before": T0 - timedelta(days=30), "not_after": T0 + timedelta(days=365)}
@@ -274,7 +275,7 @@ def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
     assert by_control(first)[("PG.ECR.3", f"team/signed-later@{image.digest}")].verdict.status.value == "FAILED"
 
     envelope = jws(leaf, [leaf, root], target_of(image), signing_time=T0 - timedelta(hours=1))
-    push_signature(pusher, "team/signed-later", image, envelope)
+    push_notation_signature(pusher, "team/signed-later", image, envelope)
     referrer = ecr_event(
         "ecr-referrer-action-restore.json",
         **{

@@ -9,22 +9,18 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_image import EcrImageCollector
-from provenance_guard.controls.ecr_signature import signature_verifies
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status
-from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.policy import Policy, PolicyError
 from provenance_guard.signatures.cose import verify_cose
 from provenance_guard.signatures.envelope import SignatureError
-from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
-from tests.unit.ecr_support import image_ref
-from tests.unit.signing_support import COSE, NOW, PROFILE, Issued, cose, issue, jws, push_signature, target_of
+from provenance_guard_cli.local_registry import Pushed
+from provenance_guard_cli.notation import push_notation_signature
+from tests.unit.controls.conftest import new_image
+from tests.unit.signing_support import COSE, NOW, PROFILE, Issued, cose, issue, jws, target_of
 from tests.unit.support import ACCOUNT, REGION
 
 CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
@@ -79,46 +75,13 @@ def policy(pki: dict[str, Issued], level: str = "strict", identities: list[str] 
     )
 
 
-@pytest.fixture
-def ecr(aws: None) -> Any:
-    client = boto3.client("ecr", region_name=REGION)
-    client.create_repository(repositoryName="team/app")
-    return client
-
-
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
-@pytest.fixture
-def judge(aws: None, local_registry: str) -> Any:
-    clients = ClientFactory()
-    collector = EcrImageCollector(clients, EcrRegistries(clients, local_registry))
-
-    def run(pushed: Pushed, the_policy: Policy, repository: str = "team/app") -> Any:
-        snapshot = collector.collect(image_ref(repository, pushed.digest))
-        assert snapshot is not None
-        return signature_verifies(snapshot, the_policy, CONTEXT)
-
-    return run
-
-
-_counter = iter(range(10_000))
-
-
-def new_image(ecr: Any, pusher: RegistryPusher, repository: str = "team/app") -> Pushed:
-    layer = f"layer {next(_counter)}".encode()
-    return push_image(ecr, pusher, repository, image_manifest(pusher, repository, layer=layer))
-
-
 def chain(pki: dict[str, Issued], leaf: str = "leaf", *rest: str) -> list[Issued]:
     return [pki[leaf], *(pki[r] for r in (rest or ("int", "root")))]
 
 
 def test_a_ca_signed_image_passes_with_its_evidence(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["TrustPolicy"] == "release"
@@ -133,7 +96,7 @@ def test_a_ca_signed_image_passes_with_its_evidence(ecr, pusher, judge, pki):
 
 def test_rsa_pss_signatures_verify(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, jws(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)))
+    push_notation_signature(pusher, "team/app", image, jws(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)))
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["Format"].endswith("PS384")
@@ -149,7 +112,7 @@ def test_an_aws_signer_signature_passes_at_its_authentic_signing_time(ecr, pushe
         signing_time=NOW - timedelta(days=19),
         extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
     )
-    push_signature(pusher, "team/app", image, envelope)
+    push_notation_signature(pusher, "team/app", image, envelope)
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["SignedBy"] == f"{PROFILE}/a1b2c3"
@@ -171,7 +134,7 @@ def sa_envelope(pki: dict[str, Issued], image: Pushed, profile: str) -> bytes:
 def test_another_accounts_signing_profile_fails(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
     other = "arn:aws:signer:us-east-1:999999999999:/signing-profiles/release/a1b2c3"
-    push_signature(pusher, "team/app", image, sa_envelope(pki, image, other))
+    push_notation_signature(pusher, "team/app", image, sa_envelope(pki, image, other))
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.FAILED
     assert [r.code for r in verdict.reasons] == ["UNTRUSTED_IDENTITY"]
@@ -183,7 +146,7 @@ def test_a_ca_leaf_cannot_pose_as_a_signing_authority(ecr, pusher, judge, pki):
         pki["leaf"], chain(pki), target_of(image), scheme="notary.x509.signingAuthority",
         extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
     )  # fmt: skip
-    push_signature(pusher, "team/app", image, envelope)
+    push_notation_signature(pusher, "team/app", image, envelope)
     assert [r.code for r in judge(image, policy(pki)).reasons] == ["UNTRUSTED_ROOT"]
 
 
@@ -237,7 +200,7 @@ def bad_envelope(case: str, p: dict[str, Issued], t: dict[str, Any]) -> bytes:
 )
 def test_each_rule_fails_a_bad_signature(ecr, pusher, judge, pki, case, code):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, bad_envelope(case, pki, target_of(image)))
+    push_notation_signature(pusher, "team/app", image, bad_envelope(case, pki, target_of(image)))
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.FAILED
     assert [r.code for r in verdict.reasons] == [code]
@@ -246,17 +209,17 @@ def test_each_rule_fails_a_bad_signature(ecr, pusher, judge, pki, case, code):
 
 def test_an_untrusted_subject_identity_fails(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
     verdict = judge(image, policy(pki, identities=["x509.subject: C=US, ST=WA, O=Someone Else"]))
     assert [r.code for r in verdict.reasons] == ["UNTRUSTED_IDENTITY"]
 
 
 def test_one_good_signature_among_bad_ones_passes(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(
+    push_notation_signature(
         pusher, "team/app", image, jws(pki["other_leaf"], [pki["other_leaf"], pki["other_root"]], target_of(image))
     )
-    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
     assert judge(image, policy(pki)).status is Status.PASSED
 
 
@@ -269,7 +232,7 @@ def test_audit_records_but_passes(ecr, pusher, judge, pki):
 
 def test_the_first_matching_trust_policy_applies(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
     stranger = {
         "name": "strangers",
         "scopes": ["team/app"],
@@ -291,7 +254,7 @@ def test_no_matching_trust_policy_fails(ecr, pusher, judge, pki):
 
 def test_the_signature_manifest_itself_is_not_judged(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    signature = push_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
+    signature = push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))
     ecr.put_image(repositoryName="team/app", imageManifest=signature.manifest.decode(), imageDigest=signature.digest,
                   imageManifestMediaType=signature.media_type)  # fmt: skip
     assert judge(signature, policy(pki)) is None
@@ -321,7 +284,7 @@ def es384_leaf(pki: dict[str, Issued]) -> Issued:
 def test_a_cose_es384_signature_passes(ecr, pusher, judge, pki, es384_leaf):
     image = new_image(ecr, pusher)
     envelope = cose(es384_leaf, [es384_leaf, pki["int"], pki["root"]], target_of(image))
-    push_signature(pusher, "team/app", image, envelope, COSE)
+    push_notation_signature(pusher, "team/app", image, envelope, COSE)
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["Format"] == "notation application/cose ES384"
@@ -332,7 +295,9 @@ def test_a_cose_es384_signature_passes(ecr, pusher, judge, pki, es384_leaf):
 
 def test_a_cose_rsa_pss_3072_signature_passes(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, cose(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)), COSE)
+    push_notation_signature(
+        pusher, "team/app", image, cose(pki["rsa_leaf"], chain(pki, "rsa_leaf"), target_of(image)), COSE
+    )
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["Format"] == "notation application/cose PS384"
@@ -348,7 +313,7 @@ def test_a_cose_signing_authority_signature_passes_at_its_authentic_signing_time
         signing_time=NOW - timedelta(days=19),
         extra={**SIGNER_JOB, "com.amazonaws.signer.signingProfileVersion": f"{PROFILE}/a1b2c3"},
     )
-    push_signature(pusher, "team/app", image, envelope, COSE)
+    push_notation_signature(pusher, "team/app", image, envelope, COSE)
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.PASSED, verdict.reasons
     assert verdict.evidence["SignedBy"] == f"{PROFILE}/a1b2c3"
@@ -419,7 +384,7 @@ def bad_cose(case: str, p: dict[str, Issued], leaf: Issued, t: dict[str, Any]) -
 )
 def test_each_rule_fails_a_bad_cose_signature(ecr, pusher, judge, pki, es384_leaf, case, code, says):
     image = new_image(ecr, pusher)
-    push_signature(pusher, "team/app", image, bad_cose(case, pki, es384_leaf, target_of(image)), COSE)
+    push_notation_signature(pusher, "team/app", image, bad_cose(case, pki, es384_leaf, target_of(image)), COSE)
     verdict = judge(image, policy(pki))
     assert verdict.status is Status.FAILED
     assert [r.code for r in verdict.reasons] == [code]

@@ -13,17 +13,15 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.controls.ecr_signature import signature_verifies
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status
-from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.policy import Policy
 from provenance_guard_cli.emulator.faults import clear_faults, inject_faults
 from provenance_guard_cli.emulator.signer_notation import root_pem
-from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.local_registry import Pushed, RegistryPusher
 from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
+from tests.unit.controls.conftest import new_image
 from tests.unit.ecr_support import image_ref
 from tests.unit.support import ACCOUNT, REGION
 
@@ -50,34 +48,6 @@ def signer(aws: None) -> Any:
     return client
 
 
-@pytest.fixture
-def ecr(aws: None) -> Any:
-    client = boto3.client("ecr", region_name=REGION)
-    client.create_repository(repositoryName="team/app")
-    return client
-
-
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
-@pytest.fixture
-def collector(aws: None, local_registry: str) -> EcrImageCollector:
-    clients = ClientFactory(max_attempts=2)
-    return EcrImageCollector(clients, EcrRegistries(clients, local_registry))
-
-
-@pytest.fixture
-def judge(collector: EcrImageCollector) -> Any:
-    def run(pushed: Pushed, the_policy: Policy, now: datetime | None = None) -> Any:
-        snapshot = collector.collect(image_ref("team/app", pushed.digest))
-        assert snapshot is not None
-        return signature_verifies(snapshot, the_policy, EvaluationContext(ACCOUNT, REGION, "aws", now or _now()))
-
-    return run
-
-
 @pytest.fixture(autouse=True)
 def _no_faults() -> Any:
     yield
@@ -86,14 +56,6 @@ def _no_faults() -> Any:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-_counter = iter(range(10_000))
-
-
-def new_image(ecr: Any, pusher: RegistryPusher) -> Pushed:
-    layer = f"aws layer {next(_counter)}".encode()
-    return push_image(ecr, pusher, "team/app", image_manifest(pusher, "team/app", layer=layer))
 
 
 def signed_image(ecr: Any, pusher: RegistryPusher, signer: Any) -> tuple[Pushed, str]:

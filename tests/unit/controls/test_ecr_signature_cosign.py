@@ -6,19 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_image import EcrImageCollector
-from provenance_guard.controls.ecr_signature import signature_verifies
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.events import parse_event
 from provenance_guard.model import Status
-from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.policy import Policy, PolicyError
-from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.local_registry import image_manifest, push_image
+from tests.unit.controls.conftest import new_image
 from tests.unit.cosign_support import (
     SLSA_PREDICATE,
     dsse_bundle,
@@ -31,7 +27,7 @@ from tests.unit.cosign_support import (
     simple_signing,
     statement,
 )
-from tests.unit.ecr_support import ecr_event, image_ref
+from tests.unit.ecr_support import ecr_event
 from tests.unit.signing_support import NOW
 from tests.unit.support import ACCOUNT, REGION
 
@@ -53,39 +49,6 @@ def policy(*pems: str, level: str = "strict") -> Policy:
     trust_policy = {"name": "release", "scopes": ["team/*"], "verification_level": level}
     signatures = {"trust_policies": [trust_policy], "cosign_public_keys": list(pems)}
     return Policy.from_document({"version": 1, "container": {"signatures": signatures}})
-
-
-@pytest.fixture
-def ecr(aws: None) -> Any:
-    client = boto3.client("ecr", region_name=REGION)
-    client.create_repository(repositoryName="team/app")
-    return client
-
-
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
-@pytest.fixture
-def judge(aws: None, local_registry: str) -> Any:
-    clients = ClientFactory()
-    collector = EcrImageCollector(clients, EcrRegistries(clients, local_registry))
-
-    def run(pushed: Pushed, the_policy: Policy) -> Any:
-        snapshot = collector.collect(image_ref("team/app", pushed.digest))
-        assert snapshot is not None
-        return signature_verifies(snapshot, the_policy, CONTEXT)
-
-    return run
-
-
-_counter = iter(range(10_000))
-
-
-def new_image(ecr: Any, pusher: RegistryPusher) -> Pushed:
-    blob = f"cosign layer {next(_counter)}".encode()
-    return push_image(ecr, pusher, "team/app", image_manifest(pusher, "team/app", layer=blob))
 
 
 def codes(verdict: Any) -> list[str]:
