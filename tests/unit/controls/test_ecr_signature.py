@@ -230,6 +230,42 @@ def test_audit_records_but_passes(ecr, pusher, judge, pki):
     assert "audit only" in verdict.reasons[0].description
 
 
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [("expired-signature", "SIGNATURE_EXPIRED"), ("expired-leaf", "CERTIFICATE_EXPIRED")],
+)
+def test_permissive_records_expiry_and_timestamp_failures_but_enforces_them_no_further(
+    ecr, pusher, judge, pki, case, code
+):
+    image = new_image(ecr, pusher)
+    if case == "expired-leaf":
+        chain_ = [pki["expired"], pki["int"], pki["root"]]
+        envelope = jws(pki["expired"], chain_, target_of(image), signing_time=NOW - timedelta(days=5))
+    else:
+        expiry = {"io.cncf.notary.expiry": (NOW - timedelta(days=1)).isoformat()}
+        crit = ["io.cncf.notary.signingScheme", "io.cncf.notary.expiry"]
+        envelope = jws(pki["leaf"], chain(pki), target_of(image), crit=crit, extra=expiry)
+    push_notation_signature(pusher, "team/app", image, envelope)
+
+    strict = judge(image, policy(pki))
+    permissive = judge(image, policy(pki, level="permissive"))
+
+    assert strict.status is Status.FAILED
+    assert strict.reasons[0].code == code
+    assert permissive.status is Status.PASSED, permissive.reasons
+    assert permissive.evidence["Logged"].startswith(f"{code}: ")
+
+
+def test_permissive_still_enforces_authenticity(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_notation_signature(
+        pusher, "team/app", image, jws(pki["other_leaf"], [pki["other_leaf"], pki["other_root"]], target_of(image))
+    )
+    verdict = judge(image, policy(pki, level="permissive"))
+    assert verdict.status is Status.FAILED
+    assert verdict.reasons[0].code == "UNTRUSTED_ROOT"
+
+
 def test_the_first_matching_trust_policy_applies(ecr, pusher, judge, pki):
     image = new_image(ecr, pusher)
     push_notation_signature(pusher, "team/app", image, jws(pki["leaf"], chain(pki), target_of(image)))

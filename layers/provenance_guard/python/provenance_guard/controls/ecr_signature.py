@@ -2,8 +2,10 @@
 cosign signature made with a key of `container.signatures.cosign_public_keys`, that verifies under the
 trust policy whose scope matches the repository (first match wins; its level applies to both).
 
-Levels: `strict` and `permissive` fail an image without a verifying signature; `audit` records why
-and passes. The evidence names the trust policy, the signature that verified (identity, signing
+Levels, as Notation's: `strict` enforces everything; `permissive` enforces integrity and authenticity
+and records (in `Logged` / `Revocation`) an expired signature, a `notary.x509` signing certificate
+expired since signing, and a revoked or undeterminable AWS Signer revocation; `audit` records any
+failure and passes. The evidence names the trust policy, the signature that verified (identity, signing
 time, scheme, format) or why each candidate failed, and nothing that changes between evaluations of
 an unchanged image. The `cryptography` work is imported here, inside the evaluation, only.
 """
@@ -122,6 +124,7 @@ def _first_verified(
             "SigningScheme": verified.scheme,
             "Format": f"notation {verified.format} {verified.algorithm}",
             "Revocation": _logged(revocation, trust_policy.verification_level)[:MAX_VALUE],
+            **({"Logged": "; ".join(verified.logged)[:MAX_VALUE]} if verified.logged else {}),
         }
     return None
 

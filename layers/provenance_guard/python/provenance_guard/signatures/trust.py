@@ -51,9 +51,8 @@ def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) ->
 
 def validate_chain(envelope: Envelope, trusted: frozenset[bytes], now: datetime) -> None:
     """Each certificate is issued by the next, the last is a trusted root, all were valid at the
-    signing time, and the leaf is a code-signing certificate. For `notary.x509` (no authentic
-    signing time) the leaf must also still be valid now; an AWS Signer leaf lives about three days,
-    so a signing authority's chain is judged at its authentic signing time only."""
+    signing time, and the leaf is a code-signing certificate. An AWS Signer leaf lives about three
+    days, so a signing authority's chain is judged at its authentic signing time only."""
     chain = envelope.chain
     at = envelope.signing_time
     if chain[-1].fingerprint(hashes.SHA256()) not in trusted:
@@ -74,9 +73,16 @@ def validate_chain(envelope: Envelope, trusted: frozenset[bytes], now: datetime)
             why = f"certificate {position} ({child.subject.rfc4514_string()[:120]}) was not valid at signing time {at}"
             raise SignatureError("CERTIFICATE_NOT_VALID_AT_SIGNING", why)
     _check_leaf(chain[0])
-    if envelope.scheme == "notary.x509" and now > chain[0].not_valid_after_utc:
-        expired = chain[0].not_valid_after_utc.date().isoformat()
-        raise SignatureError("CERTIFICATE_EXPIRED", f"the signing certificate expired on {expired}")
+
+
+def expired_leaf(envelope: Envelope, now: datetime) -> SignatureError | None:
+    """Notation's authentic-timestamp check without a timestamp: a `notary.x509` signing time is only
+    claimed, so the signing certificate must still be valid now (AWS Signer's time is authentic)."""
+    leaf = envelope.chain[0]
+    if envelope.scheme == "notary.x509" and now > leaf.not_valid_after_utc:
+        expired = leaf.not_valid_after_utc.date().isoformat()
+        return SignatureError("CERTIFICATE_EXPIRED", f"the signing certificate expired on {expired}")
+    return None
 
 
 def identity(envelope: Envelope) -> str:

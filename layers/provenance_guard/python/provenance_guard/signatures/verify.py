@@ -48,6 +48,8 @@ class Verified:
     algorithm: str
     format: str
     """The envelope media type, `application/jose+json` or `application/cose`."""
+    logged: tuple[str, ...] = ()
+    """Expiry and authentic-timestamp failures below `strict`, which Notation records but does not enforce."""
 
 
 def verify(
@@ -69,9 +71,13 @@ def verify(
     matched = trust.trusted_identity(envelope, policy.trusted_identities)
     if matched is None:
         raise SignatureError("UNTRUSTED_IDENTITY", f"signer {trust.identity(envelope)[:300]} is not a trusted identity")
-    expiry = envelope.expiry
-    if expiry is not None and now > expiry:
-        raise SignatureError("SIGNATURE_EXPIRED", f"the signature expired on {expiry.date().isoformat()}")
+    logged = []
+    for problem in (_expired(envelope, now), trust.expired_leaf(envelope, now)):
+        if problem is None:
+            continue
+        if policy.verification_level == "strict":
+            raise problem
+        logged.append(f"{problem.code}: {problem.description}")
     return Verified(
         identity=trust.identity(envelope),
         trusted_as=matched,
@@ -79,4 +85,12 @@ def verify(
         scheme=envelope.scheme,
         algorithm=envelope.algorithm,
         format=envelope.format,
+        logged=tuple(logged),
     )
+
+
+def _expired(envelope: Envelope, now: datetime) -> SignatureError | None:
+    expiry = envelope.expiry
+    if expiry is not None and now > expiry:
+        return SignatureError("SIGNATURE_EXPIRED", f"the signature expired on {expiry.date().isoformat()}")
+    return None
