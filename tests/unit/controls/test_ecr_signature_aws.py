@@ -226,3 +226,15 @@ def test_a_look_alike_aws_signer_root_is_not_the_pinned_one(ecr, pusher, signer,
     verdict = judge(image, the_policy)
     assert verdict.status is Status.FAILED
     assert verdict.reasons[0].code == "UNTRUSTED_ROOT"
+
+
+def test_an_unreadable_signing_configuration_is_reported_not_fatal(ecr, pusher, signer, judge):
+    """A partition without managed signing, or an SCP denying the call, must not stop the evaluation."""
+    image, _ = signed_image(ecr, pusher, signer)
+    unsigned = new_image(ecr, pusher)
+    inject_faults("ecr", "GetSigningConfiguration", "AccessDeniedException", count=2)
+    signed_verdict = judge(image, policy())
+    unsigned_verdict = judge(unsigned, policy())
+    assert signed_verdict.status is Status.PASSED
+    assert signed_verdict.evidence["ManagedSigning"].startswith("GetSigningConfiguration: AccessDeniedException")
+    assert [r.code for r in unsigned_verdict.reasons] == ["MANAGED_SIGNING_UNREADABLE", "NOT_SIGNED"]

@@ -19,9 +19,9 @@ from provenance_guard.collect.ecr_signing import (
     ManagedSigning,
     Revocation,
     RevocationChecker,
-    SigningRule,
+    SigningConfiguration,
     managed_signing,
-    signing_rules,
+    signing_configuration,
 )
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
@@ -100,7 +100,7 @@ class _RegistryContext:
     scanning: RegistryScanning
     pull_through: tuple[PullThroughCacheRule, ...]
     tags: Mapping[str, str]
-    signing: tuple[SigningRule, ...]
+    signing: SigningConfiguration
 
 
 class EcrImageCollector:
@@ -121,7 +121,7 @@ class EcrImageCollector:
             scanning=self._registry.scanning(ref.region),
             pull_through=self._registry.pull_through_cache_rules(ref.region),
             tags=self._registry.repository_tags(ref, _repository_arn(ref, repository)),
-            signing=signing_rules(self._clients, ref.region),
+            signing=signing_configuration(self._clients, ref.region),
         )
         snapshot, manifest = self._snapshot(ref, repository, digest, detail, context)
         if snapshot.kind != "index" or manifest is None:

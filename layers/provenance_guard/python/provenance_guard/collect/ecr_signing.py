@@ -59,17 +59,28 @@ class SigningRule:
         return not self.filters or any(fnmatchcase(repository, f) for f in self.filters)
 
 
-def signing_rules(clients: ClientFactory, region: str) -> tuple[SigningRule, ...]:
-    """The registry's managed-signing rules (`GetSigningConfiguration`); empty when it has none."""
+@dataclass(frozen=True)
+class SigningConfiguration:
+    """The registry's managed-signing rules, or why they could not be read (e.g. a partition without
+    managed signing, or an SCP denying the call): then nothing is claimed about managed signing."""
+
+    rules: tuple[SigningRule, ...] = ()
+    error: str | None = None
+
+
+def signing_configuration(clients: ClientFactory, region: str) -> SigningConfiguration:
+    """`GetSigningConfiguration`; no rules when the registry has none."""
     from botocore.exceptions import ClientError
 
     try:
         configuration = clients.client("ecr", region).get_signing_configuration()
     except ClientError as error:
-        if error.response["Error"]["Code"] in NOT_CONFIGURED_CODES:
-            return ()
-        raise
-    return tuple(
+        code = error.response["Error"]["Code"]
+        if code in NOT_CONFIGURED_CODES:
+            return SigningConfiguration()
+        logger.warning("cannot read the registry's signing configuration in %s: %s", region, error)
+        return SigningConfiguration(error=f"GetSigningConfiguration: {code}: {error}"[:300])
+    rules = tuple(
         SigningRule(
             str(rule["signingProfileArn"]),
             tuple(
@@ -78,15 +89,18 @@ def signing_rules(clients: ClientFactory, region: str) -> tuple[SigningRule, ...
         )
         for rule in configuration.get("signingConfiguration", {}).get("rules", [])
     )
+    return SigningConfiguration(rules)
 
 
 def managed_signing(
-    clients: ClientFactory, region: str, rules: tuple[SigningRule, ...], repository: str, digest: str
+    clients: ClientFactory, region: str, configuration: SigningConfiguration, repository: str, digest: str
 ) -> ManagedSigning | None:
     """The managed signing of `repository@digest`, or None when no signing rule covers the repository."""
     from botocore.exceptions import ClientError
 
-    profiles = tuple(rule.profile_arn for rule in rules if rule.covers(repository))
+    if configuration.error:
+        return ManagedSigning((), error=configuration.error)
+    profiles = tuple(rule.profile_arn for rule in configuration.rules if rule.covers(repository))
     if not profiles:
         return None
     try:
