@@ -5,11 +5,13 @@ its TBS bytes followed by its issuer's; the root is paired with itself). Imports
 from __future__ import annotations
 
 import hashlib
+import re
 
 from provenance_guard.collect.ecr_signing import RevocationQuery
 from provenance_guard.signatures.envelope import SIGNER_JOB, SIGNER_PROFILE_VERSION, Envelope
 
 SIGNING_AUTHORITY = "notary.x509.signingAuthority"
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 
 def revocation_query(envelope: Envelope) -> RevocationQuery | None:
@@ -18,8 +20,8 @@ def revocation_query(envelope: Envelope) -> RevocationQuery | None:
     if envelope.scheme != SIGNING_AUTHORITY or not isinstance(job, str) or not isinstance(profile, str):
         return None
     parts = job.split(":")
-    if len(parts) < 6 or parts[2] != "signer" or not parts[3]:
-        return None
+    if len(parts) < 6 or parts[2] != "signer" or not REGION.match(parts[3]):
+        return None  # not asked: a signature not yet trusted must not choose where the service connects
     chain = envelope.chain
     tbs = [hashlib.sha384(c.tbs_certificate_bytes).hexdigest() for c in chain]
     hashes = tuple(own + issuer for own, issuer in zip(tbs, tbs[1:] + tbs[-1:], strict=True))
