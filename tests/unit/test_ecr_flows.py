@@ -366,3 +366,22 @@ def test_a_replicated_image_is_judged_with_its_declared_source(
     assert provenance.verdict.evidence["ReplicatedFrom"] == f"{PARTNER}/partner/api"
     fields = provenance.finding["ProductFields"]
     assert fields["provenance-guard/Evidence/ReplicatedFrom"] == f"{PARTNER}/partner/api"
+
+
+def test_registry_settings_are_read_once_per_run_and_again_in_the_next(ecr, pusher, ecr_service):
+    images = [push(ecr, pusher, f"team/app{i}") for i in range(3)]
+    calls: list[str] = []
+    session = ecr_service.clients._get_session()
+    session.events.register("before-call.ecr.*", lambda model, **_: calls.append(model.name))
+    batch = [w for i, image in enumerate(images) for w in parse_event(pushed_event(f"team/app{i}", image.digest))]
+
+    ecr_service.pipeline.run(batch)
+    first = calls.count("GetRegistryScanningConfiguration"), calls.count("GetSigningConfiguration")
+    ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
+    calls.clear()
+    report = ecr_service.pipeline.run(parse_event(pushed_event("team/app0", images[0].digest)))
+
+    assert first == (1, 1)  # three images and three repositories, one reading
+    assert calls.count("GetRegistryScanningConfiguration") == 1
+    scan_on_push = by_control(report)[("PG.ECR.1", "team/app0")]
+    assert scan_on_push.verdict.status.value == "FAILED"  # the next run saw the change

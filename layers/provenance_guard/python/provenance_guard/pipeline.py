@@ -83,7 +83,9 @@ class Pipeline:
         publisher: SecurityHubPublisher | None,
         notifier: Notifier | None,
         clock: Callable[[], datetime],
+        on_run_start: Sequence[Callable[[], None]] = (),
     ) -> None:
+        """`on_run_start`: called before each run, e.g. to forget settings read once per run."""
         self._registry = registry
         self._collectors = collectors
         self._expanders = expanders or {}
@@ -92,10 +94,13 @@ class Pipeline:
         self._publisher = publisher
         self._notifier = notifier
         self._clock = clock
+        self._on_run_start = tuple(on_run_start)
 
     def run(self, work: Sequence[Work]) -> RunReport:
         """Evaluate or archive every item, then publish what changed. Raises `PublishError` after
         recording what did get imported, so a retry redoes only the rest."""
+        for start in self._on_run_start:
+            start()
         report = RunReport()
         now = self._clock()
         policy = self._policy()

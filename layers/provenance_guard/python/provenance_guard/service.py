@@ -41,9 +41,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def collectors(clients: ClientFactory, registries: EcrRegistries) -> dict[ResourceKind, Collector]:
+def collectors(
+    clients: ClientFactory, registries: EcrRegistries, ecr: EcrRegistryReader | None = None
+) -> dict[ResourceKind, Collector]:
     amis = AmiCollector(clients)
-    ecr = EcrRegistryReader(clients)
+    ecr = ecr or EcrRegistryReader(clients)
     found: dict[ResourceKind, Collector] = {
         ResourceKind.AMI: amis,
         ResourceKind.INSTANCE: InstanceCollector(clients, amis),
@@ -89,9 +91,11 @@ def build_service(
     # No table (the CLI without --table): nothing to diff against, so every result counts as new.
     state = FindingStateStore(clients.client("dynamodb"), settings.table_name) if settings.table_name else None
     registries = EcrRegistries(clients, settings.registry_url)
+    ecr = EcrRegistryReader(clients, per_run=True)
     pipeline = Pipeline(
         registry=registry,
-        collectors=collectors(clients, registries),
+        collectors=collectors(clients, registries, ecr),
+        on_run_start=(ecr.forget,),
         expanders=expanders(clients, registries, state),
         policy=policy,
         state=state,

@@ -1,22 +1,26 @@
 """Reads ECR repositories and the registry-wide settings that apply to them (scanning rules,
 pull-through cache rules) into `EcrRepositorySnapshot`s.
 
-Registry-wide settings are read per evaluation (no cache): a CloudTrail-triggered re-evaluation must
-see the change that triggered it.
+Registry-wide settings are read once per pipeline run (`EcrRegistryReader.forget` starts a new one):
+images of one batch or sweep page share one reading, and a CloudTrail-triggered re-evaluation, which
+always runs after the change, sees the change that triggered it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr_signing import SigningConfiguration, signing_configuration
 from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind, ResourceRef
 
+T = TypeVar("T")
 DESCRIBE_REPOSITORIES = "ecr:DescribeRepositories"
 GET_REGISTRY_SCANNING = "ecr:GetRegistryScanningConfiguration"
 LIST_TAGS = "ecr:ListTagsForResource"
@@ -99,12 +103,37 @@ class EcrRepositorySnapshot:
 
 
 class EcrRegistryReader:
-    """Registry-wide ECR settings, per Region."""
+    """Registry-wide ECR settings, per Region. With `per_run`, each is read at most once between two
+    `forget()` calls (the pipeline calls it as each run starts); without, at every request."""
 
-    def __init__(self, clients: ClientFactory) -> None:
+    def __init__(self, clients: ClientFactory, *, per_run: bool = False) -> None:
         self._clients = clients
+        self._per_run = per_run
+        self._read: dict[tuple[str, str], Any] = {}
+
+    def forget(self) -> None:
+        """Start a new run: read every setting again when next asked."""
+        self._read.clear()
+
+    def _once(self, name: str, region: str, read: Callable[[str], T]) -> T:
+        if not self._per_run:
+            return read(region)
+        key = (name, region)
+        if key not in self._read:
+            self._read[key] = read(region)
+        value: T = self._read[key]
+        return value
 
     def scanning(self, region: str) -> RegistryScanning:
+        return self._once("scanning", region, self._scanning)
+
+    def pull_through_cache_rules(self, region: str) -> tuple[PullThroughCacheRule, ...]:
+        return self._once("pull-through", region, self._pull_through_cache_rules)
+
+    def signing(self, region: str) -> SigningConfiguration:
+        return self._once("signing", region, partial(signing_configuration, self._clients))
+
+    def _scanning(self, region: str) -> RegistryScanning:
         configuration = self._clients.client("ecr", region).get_registry_scanning_configuration()
         scanning = configuration.get("scanningConfiguration") or {}
         rules = tuple(
@@ -118,7 +147,7 @@ class EcrRegistryReader:
         )
         return RegistryScanning(str(scanning.get("scanType", "BASIC")), rules)
 
-    def pull_through_cache_rules(self, region: str) -> tuple[PullThroughCacheRule, ...]:
+    def _pull_through_cache_rules(self, region: str) -> tuple[PullThroughCacheRule, ...]:
         ecr = self._clients.client("ecr", region)
         rules: list[PullThroughCacheRule] = []
         for page in ecr.get_paginator("describe_pull_through_cache_rules").paginate():

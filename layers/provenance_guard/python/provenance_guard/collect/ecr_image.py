@@ -21,7 +21,6 @@ from provenance_guard.collect.ecr_signing import (
     RevocationChecker,
     SigningConfiguration,
     managed_signing,
-    signing_configuration,
 )
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
@@ -121,7 +120,7 @@ class EcrImageCollector:
             scanning=self._registry.scanning(ref.region),
             pull_through=self._registry.pull_through_cache_rules(ref.region),
             tags=self._registry.repository_tags(ref, _repository_arn(ref, repository)),
-            signing=signing_configuration(self._clients, ref.region),
+            signing=self._registry.signing(ref.region),
         )
         snapshot, manifest = self._snapshot(ref, repository, digest, detail, context)
         if snapshot.kind != "index" or manifest is None:
