@@ -206,12 +206,47 @@ def test_a_repository_no_signing_rule_covers_has_no_managed_signing_evidence(ecr
     assert "ManagedSigning" not in verdict.evidence
 
 
-def test_the_aws_signer_root_is_pinned_by_fingerprint():
-    from provenance_guard.signatures.trust import roots
+@pytest.mark.parametrize(
+    ("store", "subject", "fingerprint"),
+    [
+        (
+            "signingAuthority:aws-signer",
+            "AWS Signer Code Signing Root CA G1",
+            "90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f",
+        ),
+        (
+            "signingAuthority:aws-us-gov-signer",
+            "AWS Signer Code Signing GovCloud (US) Root CA G1",
+            "673653ab76f41a10546cdeb4107ecd6df2c15c2c9a0d32ed97d271b4436fc3e8",
+        ),
+    ],
+)
+def test_the_aws_signer_roots_ship_pinned(store, subject, fingerprint):
+    from cryptography import x509
 
-    pinned = roots(["signingAuthority:aws-signer"], {}, "notary.x509.signingAuthority")
-    assert pinned == {bytes.fromhex("90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f")}
-    assert roots(["ca:aws-signer"], {"ca:aws-signer": root_pem()}, "notary.x509") != pinned
+    from provenance_guard.signatures import trust
+    from provenance_guard.signatures.envelope import SignatureError
+
+    assert trust.roots([store], {}, "notary.x509.signingAuthority") == {bytes.fromhex(fingerprint)}
+    shipped = x509.load_pem_x509_certificate((trust.DATA / trust.BUILT_IN_STORES[store][0]).read_bytes())
+    assert shipped.subject.rfc4514_string() == f"CN={subject},ST=WA,OU=Cryptography,O=AWS,C=US"
+    with pytest.raises(SignatureError) as as_ca:  # an AWS root never serves as an organisation CA
+        trust.roots([store.replace("signingAuthority", "ca")], {}, "notary.x509")
+    assert as_ca.value.code == "NO_TRUST_STORE"
+
+
+def test_a_shipped_root_that_does_not_match_its_pin_is_refused(tmp_path, monkeypatch):
+    from provenance_guard.signatures import trust
+    from provenance_guard.signatures.envelope import SignatureError
+
+    (tmp_path / "aws-signer-notation-root.pem").write_text(root_pem())
+    monkeypatch.setattr(trust, "DATA", tmp_path)
+    trust.built_in_store.cache_clear()
+    try:
+        with pytest.raises(SignatureError, match="not the pinned AWS Signer root"):
+            trust.roots(["signingAuthority:aws-signer"], {}, "notary.x509.signingAuthority")
+    finally:
+        trust.built_in_store.cache_clear()
 
 
 def test_a_look_alike_aws_signer_root_is_not_the_pinned_one(ecr, pusher, signer, judge):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -19,25 +21,43 @@ from provenance_guard.signatures.envelope import SIGNER_PROFILE_VERSION, Envelop
 
 STORE_TYPE = {"notary.x509": "ca", "notary.x509.signingAuthority": "signingAuthority"}
 SUBJECT_PREFIX = "x509.subject:"
-PINNED_STORES: Mapping[str, frozenset[bytes]] = {
-    "signingAuthority:aws-signer": frozenset(
-        {bytes.fromhex("90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f")}
+BUILT_IN_STORES: Mapping[str, tuple[str, str]] = {
+    "signingAuthority:aws-signer": (
+        "aws-signer-notation-root.pem",
+        "90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f",
+    ),
+    "signingAuthority:aws-us-gov-signer": (
+        "aws-us-gov-signer-notation-root.pem",
+        "673653ab76f41a10546cdeb4107ecd6df2c15c2c9a0d32ed97d271b4436fc3e8",
     ),
 }
-"""Built-in trust stores, pinned by the SHA-256 of the root certificate's DER: AWS Signer Code Signing
-Root CA G1 (commercial partition; expires 2122), which AWS Signer envelopes carry as the last
-certificate of their chain. A policy may add certificates to the same store (e.g. the GovCloud root)."""
+"""AWS Signer's Notation roots (commercial and GovCloud), shipped in `provenance_guard/data/` and pinned
+by the SHA-256 of their DER: a shipped file that does not hash to its pin is refused."""
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@cache
+def built_in_store(name: str) -> frozenset[bytes]:
+    """The fingerprints of a built-in store's root (empty for a name that is not built in)."""
+    if name not in BUILT_IN_STORES:
+        return frozenset()
+    file_name, pinned = BUILT_IN_STORES[name]
+    certificate = x509.load_pem_x509_certificate((DATA / file_name).read_bytes())
+    fingerprint = certificate.fingerprint(hashes.SHA256())
+    if fingerprint.hex() != pinned:
+        raise SignatureError("BAD_TRUST_STORE", f"the shipped {file_name} is not the pinned AWS Signer root")
+    return frozenset({fingerprint})
 
 
 def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) -> frozenset[bytes]:
     """SHA-256 fingerprints of the root certificates in the named stores of the type `scheme` uses:
-    the policy's PEM text per store, plus the pinned built-in stores."""
+    the policy's PEM text per store, plus the built-in AWS Signer stores."""
     wanted = STORE_TYPE[scheme]
     found: set[bytes] = set()
     for name in store_names:
         if name.partition(":")[0] != wanted:
             continue
-        found |= PINNED_STORES.get(name, frozenset())
+        found |= built_in_store(name)
         if name not in stores:
             continue
         try:
