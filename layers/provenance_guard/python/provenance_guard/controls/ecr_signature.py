@@ -72,12 +72,13 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
         if image.managed_signing is not None:
             evidence["ManagedSigning"] = _managed_signing_summary(image.managed_signing)[:MAX_VALUE]
         return Verdict.passed("PG.ECR.3", f"signed by {verified['SignedBy']}"[:MAX_VALUE], evidence)
-    if image.managed_signing is not None:
-        failures.extend(_managed_signing_reasons(image.managed_signing))
     judged = len(found.candidates) + len(found.cosign)
     evidence["Candidates"] = str(judged) + (f" (+{found.ignored} not judged)" if found.ignored else "")
     for i, failure in enumerate(failures[:10]):
         evidence[f"Candidate{i + 1}"] = f"{failure.code}: {failure.description}"[:MAX_VALUE]
+    if image.managed_signing is not None:
+        evidence["ManagedSigning"] = _managed_signing_summary(image.managed_signing)[:MAX_VALUE]
+        failures[:0] = _managed_signing_reasons(image.managed_signing)
     if not found.candidates and not found.cosign:
         failures.append(Reason("NOT_SIGNED", "no Notation or cosign signature refers to this digest"))
     failures.extend(key_problems)
