@@ -38,6 +38,8 @@ class FunctionSpec:
     handler: str = "handler.lambda_handler"
     fans_out: bool = False
     """Sends work to its own queue (the sweep's pages)."""
+    rechecks: bool = False
+    """Sends provisional results back to its own queue, delayed (`provenance_guard.recheck`)."""
 
 
 def cloudtrail(service: str, event_names: list[Any]) -> dict[str, Any]:
@@ -111,6 +113,7 @@ IMAGE_PUSH = FunctionSpec(
     name="image_push",
     description="Judges container images and their repositories on push, replication, delete and configuration change",
     kinds=frozenset({ResourceKind.ECR_IMAGE, ResourceKind.ECR_REPOSITORY}),
+    rechecks=True,  # ECR managed signing may still be in progress when a push is judged
     rules=(
         Rule(
             "EcrImageAction",

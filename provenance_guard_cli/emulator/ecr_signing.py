@@ -12,7 +12,8 @@ Following botocore's ``ecr`` model:
   ``Notation-OCI-SHA384-ECDSA``; otherwise ``FAILED`` with a failure code and reason (AWS does not
   publish its codes; these are the emulator's).
 * DescribeImageSigningStatus: the image's statuses (empty for an image pushed before a rule covered it);
-  ImageNotFoundException / RepositoryNotFoundException otherwise.
+  ImageNotFoundException / RepositoryNotFoundException otherwise. A job that will complete reports
+  ``IN_PROGRESS`` for :data:`signing_seconds` after the push (0 by default: complete at once).
 
 Not modelled: the signature ECR writes for a COMPLETE job. The OCI data path is a real registry beside
 the emulator (:mod:`provenance_guard_cli.local_registry`), where the demo and the tests push signatures
@@ -22,6 +23,7 @@ there is exactly what the service must not trust.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
@@ -37,6 +39,8 @@ from .signer_notation import NOTATION_PLATFORM
 
 MAX_RULES = 10
 MAX_FILTERS = 100
+signing_seconds = 0.0
+"""How long a managed-signing job stays IN_PROGRESS after the push (tests raise it)."""
 
 
 class SigningConfigurationNotFoundException(ServiceException):
@@ -96,14 +100,22 @@ def describe_image_signing_status(self: Any) -> ActionResult:
     repo = backend._get_repository(repository, self._get_param("registryId"))
     image = repo._get_image(image_id.get("imageTag"), image_id.get("imageDigest"))
     digest = image.get_image_digest()
+    recorded = _statuses(backend).get((repository, digest), [])
+    signing = time.monotonic() < recorded_at(backend, repository, digest) + signing_seconds
+    statuses = [{**s, "status": "IN_PROGRESS"} if signing and s["status"] == "COMPLETE" else s for s in recorded]
     return ActionResult(
         {
             "repositoryName": repository,
             "imageId": {"imageDigest": digest},
             "registryId": repo.registry_id,
-            "signingStatuses": _statuses(backend).get((repository, digest), []),
+            "signingStatuses": statuses,
         }
     )
+
+
+def recorded_at(backend: ECRBackend, repository: str, digest: str) -> float:
+    times: dict[tuple[str, str], float] = backend.__dict__.get("_provenance_guard_signed_at", {})
+    return times.get((repository, digest), 0.0)
 
 
 def _sign_on_push(put_image: Callable[..., Image]) -> Callable[..., Image]:
@@ -114,6 +126,9 @@ def _sign_on_push(put_image: Callable[..., Image]) -> Callable[..., Image]:
             rules = [r for r in configuration["rules"] if _covers(r, repository_name)]
             statuses = [_job(self, rule["signingProfileArn"]) for rule in rules]
             _statuses(self)[(repository_name, image.get_image_digest())] = statuses
+            self.__dict__.setdefault("_provenance_guard_signed_at", {})[(repository_name, image.get_image_digest())] = (
+                time.monotonic()
+            )
         return image
 
     return put_image_and_sign

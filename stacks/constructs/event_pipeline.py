@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from provenance_guard.settings import ENV_SWEEP_QUEUE_URL
+from provenance_guard.settings import ENV_RECHECK_QUEUE_URL, ENV_SWEEP_QUEUE_URL
 from stacks.config import PROJECT_ROOT
 from stacks.triggers import FunctionSpec
 
@@ -96,6 +96,9 @@ class EventPipeline(Construct):
         )
         if spec.fans_out:
             self.function.add_environment(ENV_SWEEP_QUEUE_URL, self.queue.queue_url)
+        if spec.rechecks:
+            self.function.add_environment(ENV_RECHECK_QUEUE_URL, self.queue.queue_url)
+        if spec.fans_out or spec.rechecks:
             self.queue.grant_send_messages(self.role)
         self.function.add_event_source(
             event_sources.SqsEventSource(

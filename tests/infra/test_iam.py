@@ -32,7 +32,8 @@ from tests.infra.support import (
 pytestmark = pytest.mark.infra
 
 SQS_SEND = {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-"""The sweep sends its pages to its own queue (FunctionSpec.fans_out)."""
+"""The sweep sends its pages to its own queue (FunctionSpec.fans_out); image_push its rechecks
+(FunctionSpec.rechecks)."""
 SQS_CONSUME = {
     "sqs:ReceiveMessage",
     "sqs:ChangeMessageVisibility",
@@ -188,9 +189,12 @@ def test_each_function_has_its_own_role_with_no_managed_policies(model):
 
 
 @by_name
-def test_only_a_fanning_out_function_may_send_to_its_own_queue(model, spec: FunctionSpec):
+def test_only_a_function_that_fans_out_or_rechecks_may_send_to_its_own_queue(model, spec: FunctionSpec):
     wiring = wiring_of(model, spec)
     sends = [s for s in statements_of(model, spec) if classify(s, wiring) == "sqs-send-own-queue"]
-    assert bool(sends) is spec.fans_out
+    assert bool(sends) is (spec.fans_out or spec.rechecks)
     variables = model.environment(model.function_id(spec.name))
     assert ("PROVENANCE_GUARD_SWEEP_QUEUE_URL" in variables) is spec.fans_out
+    assert ("PROVENANCE_GUARD_RECHECK_QUEUE_URL" in variables) is spec.rechecks
+    if spec.rechecks:
+        assert variables["PROVENANCE_GUARD_RECHECK_QUEUE_URL"] == ref(wiring["queue"])

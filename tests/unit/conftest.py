@@ -181,6 +181,7 @@ def make_service(
         read_only: bool = False,
         topic: bool = True,
         registry_url: str = UNREACHABLE_REGISTRY,
+        recheck_queue_url: str | None = None,
     ) -> Service:
         settings = Settings(
             table_name=findings_table,
@@ -190,6 +191,7 @@ def make_service(
             function="unit-tests",
             securityhub_requests_per_second=NO_THROTTLE,
             registry_url=registry_url,
+            recheck_queue_url=recheck_queue_url,
         )
         return build_service(settings, clock=clock, read_only=read_only)
 

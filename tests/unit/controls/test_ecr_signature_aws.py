@@ -273,3 +273,34 @@ def test_an_unreadable_signing_configuration_is_reported_not_fatal(ecr, pusher, 
     assert signed_verdict.status is Status.PASSED
     assert signed_verdict.evidence["ManagedSigning"].startswith("GetSigningConfiguration: AccessDeniedException")
     assert [r.code for r in unsigned_verdict.reasons] == ["MANAGED_SIGNING_UNREADABLE", "NOT_SIGNED"]
+
+
+@pytest.fixture
+def slow_signing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provenance_guard_cli.emulator import ecr_signing
+
+    monkeypatch.setattr(ecr_signing, "signing_seconds", 3600.0)
+
+
+def test_managed_signing_in_progress_is_provisional_not_failed(ecr, pusher, signer, judge, slow_signing):
+    managed_signing(ecr, profile_arn(signer))
+    image = new_image(ecr, pusher)
+    verdict = judge(image, policy())
+    assert verdict.status is Status.NOT_AVAILABLE
+    assert verdict.provisional
+    assert [r.code for r in verdict.reasons] == ["MANAGED_SIGNING_IN_PROGRESS", "NOT_SIGNED"]
+    assert verdict.evidence["ManagedSigning"] == f"IN_PROGRESS {profile_arn(signer)}"
+
+
+def test_a_failed_job_beside_one_in_progress_fails_at_once(ecr, pusher, signer, judge, slow_signing):
+    signer.put_signing_profile(profileName="nightly", platformId=PLATFORM)
+    nightly = str(signer.get_signing_profile(profileName="nightly")["arn"])
+    rules = [
+        {"signingProfileArn": arn, "repositoryFilters": [{"filter": "team/*", "filterType": "WILDCARD_MATCH"}]}
+        for arn in (profile_arn(signer), nightly)
+    ]
+    ecr.put_signing_configuration(signingConfiguration={"rules": rules})
+    signer.cancel_signing_profile(profileName="nightly")
+    verdict = judge(new_image(ecr, pusher), policy())
+    assert verdict.status is Status.FAILED
+    assert not verdict.provisional

@@ -230,6 +230,7 @@ _CLOUDTRAIL_PARSERS.update(
 def _parsers() -> tuple[dict[tuple[str, str], Parser], dict[tuple[str, str], Parser]]:
     """Every family's parsers; families with their own module (`events_ecr`) are imported on first use,
     which keeps the import graph one-way (they import the primitives above)."""
-    from provenance_guard import events_ecr
+    from provenance_guard import events_ecr, recheck
 
-    return {**_PARSERS, **events_ecr.PARSERS}, {**_CLOUDTRAIL_PARSERS, **events_ecr.CLOUDTRAIL_PARSERS}
+    parsers = {**_PARSERS, **events_ecr.PARSERS, **recheck.PARSERS}
+    return parsers, {**_CLOUDTRAIL_PARSERS, **events_ecr.CLOUDTRAIL_PARSERS}

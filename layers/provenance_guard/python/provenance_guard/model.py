@@ -137,6 +137,9 @@ class Verdict:
     evidence: Mapping[str, str] = field(default_factory=dict)
     severity: Severity | None = None
     """Overrides the control's default severity (e.g. a public AMI is CRITICAL)."""
+    provisional: bool = False
+    """The outcome is expected to change soon without an event announcing it (ECR managed signing in
+    progress): the event-driven function re-evaluates the resource a little later."""
 
     @classmethod
     def passed(cls, control_id: str, reason: str, evidence: Mapping[str, str]) -> Verdict:

@@ -64,6 +64,11 @@ class RunReport:
     notified: list[Notification] = field(default_factory=list)
     securityhub_calls: int = 0
 
+    @property
+    def provisional(self) -> list[ResourceRef]:
+        """Resources with a provisional verdict, to evaluate again shortly (each once)."""
+        return list(dict.fromkeys(e.ref for e in self.evaluated if e.verdict.provisional))
+
 
 @dataclass(frozen=True)
 class _Candidate:

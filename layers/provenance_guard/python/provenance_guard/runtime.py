@@ -20,6 +20,7 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provenance_guard.events import EventError, Work, parse_event
+from provenance_guard.model import ResourceRef
 from provenance_guard.pipeline import RunReport
 from provenance_guard.service import Service, default_service
 from provenance_guard.sweep import SweepScope, is_page, page_work, plan_pages, send_pages, sweep_scope
@@ -67,7 +68,10 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     body = record.get("body", "")
     try:
         for batch in _batches(body, service, sweep):
-            _record_metrics(service.pipeline.run(batch))
+            report = service.pipeline.run(batch)
+            _record_metrics(report)
+            if report.provisional and not sweep:
+                _recheck_later(report.provisional, body, service)
     except (json.JSONDecodeError, EventError) as error:
         logger.warning(
             "event rejected",
@@ -99,6 +103,23 @@ def _batches(body: str, service: Service, sweep: bool) -> Iterator[list[Work]]:
         return
     sent = send_pages(service.clients.client("sqs"), queue_url, pages)
     logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
+
+
+def _recheck_later(refs: list[ResourceRef], body: str, service: Service) -> None:
+    """Queue delayed re-evaluations of provisional results (not of a recheck's own: bounded). A failure
+    to queue loses nothing the daily sweep does not redo, so it is logged, not retried."""
+    from provenance_guard import recheck
+
+    queue_url = service.settings.recheck_queue_url
+    if queue_url is None or recheck.is_recheck(json.loads(body)):
+        return
+    try:
+        sent = recheck.schedule(service.clients.client("sqs"), queue_url, refs)
+    except Exception:
+        logger.exception("rechecks not queued; the daily sweep will judge them", extra={"count": len(refs)})
+        return
+    logger.info("rechecks queued", extra={"resources": [r.arn for r in refs], "messages": sent})
+    metrics.add_metric(name="RechecksQueued", unit=MetricUnit.Count, value=sent)
 
 
 def _record_metrics(report: RunReport) -> None:

@@ -16,6 +16,7 @@ ENV_SECURITYHUB_RPS = "PROVENANCE_GUARD_SECURITYHUB_RPS"
 ENV_POLICY_MAX_AGE = "PROVENANCE_GUARD_POLICY_MAX_AGE"
 ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
 ENV_SWEEP_QUEUE_URL = "PROVENANCE_GUARD_SWEEP_QUEUE_URL"
+ENV_RECHECK_QUEUE_URL = "PROVENANCE_GUARD_RECHECK_QUEUE_URL"
 ENV_REGISTRY_URL = "PROVENANCE_GUARD_REGISTRY_URL"
 
 
@@ -34,6 +35,8 @@ class Settings:
     policy_max_age_seconds: int = 300
     aws_max_attempts: int = 8
     sweep_queue_url: str | None = None
+    recheck_queue_url: str | None = None
+    """The function's own queue, where provisional results are sent back delayed (see `recheck`)."""
     """Where the sweep sends its pages; without it a sweep runs its pages in-process."""
     """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
     registry_url: str | None = None
@@ -68,5 +71,6 @@ class Settings:
             policy_max_age_seconds=max_age,
             aws_max_attempts=max_attempts,
             sweep_queue_url=env.get(ENV_SWEEP_QUEUE_URL) or None,
+            recheck_queue_url=env.get(ENV_RECHECK_QUEUE_URL) or None,
             registry_url=registry_url,
         )

@@ -19,7 +19,7 @@ from provenance_guard.collect.ecr_signature import SignatureCandidate, Signature
 from provenance_guard.collect.ecr_signing import READ_SIGNING, ManagedSigning, Revocation
 from provenance_guard.controls.ecr_image import READ_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
 from provenance_guard.policy import Policy, TrustPolicy
 
 MAX_VALUE = 1000
@@ -72,6 +72,19 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
         if image.managed_signing is not None:
             evidence["ManagedSigning"] = _managed_signing_summary(image.managed_signing)[:MAX_VALUE]
         return Verdict.passed("PG.ECR.3", f"signed by {verified['SignedBy']}"[:MAX_VALUE], evidence)
+    return _unverified(image, found, trust_policy, evidence, failures, key_problems)
+
+
+def _unverified(
+    image: EcrImageSnapshot,
+    found: SignatureSet,
+    trust_policy: TrustPolicy,
+    evidence: dict[str, str],
+    failures: list[Reason],
+    key_problems: list[Reason],
+) -> Verdict:
+    """The verdict when no candidate verified: FAILED with why each did not (passed under `audit`;
+    NOT_AVAILABLE and provisional while ECR managed signing is still in progress)."""
     judged = len(found.candidates) + len(found.cosign)
     evidence["Candidates"] = str(judged) + (f" (+{found.ignored} not judged)" if found.ignored else "")
     for i, failure in enumerate(failures[:10]):
@@ -84,6 +97,9 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
     failures.extend(key_problems)
     if trust_policy.verification_level == "audit":
         return Verdict.passed("PG.ECR.3", f"audit only: {failures[0].description}"[:MAX_VALUE], evidence)
+    if image.managed_signing is not None and _signing_in_progress(image.managed_signing):
+        # Not FAILED (and no alert) while ECR is still signing: the image is judged again shortly.
+        return Verdict("PG.ECR.3", Status.NOT_AVAILABLE, tuple(failures[:10]), evidence, provisional=True)
     return Verdict.failed("PG.ECR.3", tuple(failures[:10]), evidence)
 
 
@@ -170,6 +186,12 @@ def _managed_signing_reasons(managed: ManagedSigning) -> list[Reason]:
             )
             reasons.append(Reason("MANAGED_SIGNING_COMPLETE_UNVERIFIED", why))
     return [Reason(r.code, r.description[:MAX_VALUE]) for r in reasons]
+
+
+def _signing_in_progress(managed: ManagedSigning) -> bool:
+    """ECR is still signing the image, and no signing job of it has failed."""
+    statuses = {s.status for s in managed.statuses}
+    return "IN_PROGRESS" in statuses and "FAILED" not in statuses
 
 
 def _managed_signing_summary(managed: ManagedSigning) -> str:
