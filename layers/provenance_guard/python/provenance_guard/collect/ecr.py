@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_signing import SigningConfiguration, signing_configuration
 from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind, ResourceRef
+
+if TYPE_CHECKING:
+    from provenance_guard.collect.ecr_signing import SigningConfiguration
 
 T = TypeVar("T")
 DESCRIBE_REPOSITORIES = "ecr:DescribeRepositories"
@@ -131,6 +133,8 @@ class EcrRegistryReader:
         return self._once("pull-through", region, self._pull_through_cache_rules)
 
     def signing(self, region: str) -> SigningConfiguration:
+        from provenance_guard.collect.ecr_signing import signing_configuration  # it imports wildcard_match
+
         return self._once("signing", region, partial(signing_configuration, self._clients))
 
     def _scanning(self, region: str) -> RegistryScanning:

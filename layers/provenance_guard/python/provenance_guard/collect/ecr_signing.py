@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.collect.ecr import wildcard_match
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class SigningRule:
     """WILDCARD_MATCH repository filters; none means every repository."""
 
     def covers(self, repository: str) -> bool:
-        return not self.filters or any(fnmatchcase(repository, f) for f in self.filters)
+        return not self.filters or any(wildcard_match(f, repository) for f in self.filters)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class RevocationQuery:
     """What AWS Signer's notation plugin sends to GetRevocationStatus for one signature."""
 
     region: str
-    signing_time: Any
+    signing_time: datetime
     profile_version_arn: str
     job_arn: str
     certificate_hashes: tuple[str, ...]

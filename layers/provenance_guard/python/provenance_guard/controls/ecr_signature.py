@@ -169,7 +169,8 @@ def _managed_signing_reasons(managed: ManagedSigning) -> list[Reason]:
     if managed.error:
         return [Reason("MANAGED_SIGNING_UNREADABLE", f"managed signing status: {managed.error}"[:MAX_VALUE])]
     if not managed.statuses:
-        why = "a signing rule covers the repository but ECR reports no signing status for this image"
+        profiles = ", ".join(managed.rule_profiles)[:300]
+        why = f"a signing rule ({profiles}) covers the repository but ECR reports no signing status for this image"
         return [Reason("MANAGED_SIGNING_MISSING", why)]
     reasons = []
     for status in managed.statuses:
