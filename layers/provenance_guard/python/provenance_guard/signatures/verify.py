@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from provenance_guard.policy import TrustPolicy
 from provenance_guard.signatures import cose, jws, trust
@@ -22,8 +23,10 @@ PARSERS: Mapping[str, Callable[[bytes], Envelope]] = {
 """Envelope media type (the signature manifest's layer) -> the parser verifying its signature."""
 
 
+@lru_cache(maxsize=32)
 def open_envelope(envelope_bytes: bytes, envelope_type: str) -> Envelope:
-    """The envelope, once its own signature verifies with its leaf key (integrity, not trust)."""
+    """The envelope, once its own signature verifies with its leaf key (integrity, not trust). Cached:
+    the collector opens AWS Signer envelopes to ask about revocation, the control again to judge them."""
     parser = PARSERS.get(envelope_type)
     if parser is None:
         raise SignatureError("UNSUPPORTED_ENVELOPE", f"{envelope_type[:100]} envelopes are not verified (JWS, COSE)")
