@@ -67,11 +67,12 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     """True when the record is done with (processed, or knowingly skipped); False to have SQS retry it."""
     body = record.get("body", "")
     try:
-        for batch in _batches(body, service, sweep):
+        event = json.loads(body)
+        for batch in _batches(event, service, sweep):
             report = service.pipeline.run(batch)
             _record_metrics(report)
             if report.provisional and not sweep:
-                _recheck_later(report.provisional, body, service)
+                _recheck_later(report.provisional, event, service)
     except (json.JSONDecodeError, EventError) as error:
         logger.warning(
             "event rejected",
@@ -86,9 +87,8 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     return True
 
 
-def _batches(body: str, service: Service, sweep: bool) -> Iterator[list[Work]]:
+def _batches(event: Any, service: Service, sweep: bool) -> Iterator[list[Work]]:
     """The record's work, in the batches the pipeline runs one at a time."""
-    event = json.loads(body)
     if not sweep:
         yield parse_event(event)
         return
@@ -105,13 +105,13 @@ def _batches(body: str, service: Service, sweep: bool) -> Iterator[list[Work]]:
     logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
 
 
-def _recheck_later(refs: list[ResourceRef], body: str, service: Service) -> None:
+def _recheck_later(refs: list[ResourceRef], event: Mapping[str, Any], service: Service) -> None:
     """Queue delayed re-evaluations of provisional results (not of a recheck's own: bounded). A failure
     to queue loses nothing the daily sweep does not redo, so it is logged, not retried."""
     from provenance_guard import recheck
 
     queue_url = service.settings.recheck_queue_url
-    if queue_url is None or recheck.is_recheck(json.loads(body)):
+    if queue_url is None or recheck.is_recheck(event):
         return
     try:
         sent = recheck.schedule(service.clients.client("sqs"), queue_url, refs)

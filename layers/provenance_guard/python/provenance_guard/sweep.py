@@ -144,12 +144,15 @@ def plan_pages(clients: ClientFactory, state: FindingStateStore | None, scope: S
             yield page(scope, kind, Action.ARCHIVE, vanished[start : start + PAGE_SIZE])
 
 
-def page(scope: SweepScope, kind: ResourceKind, action: Action, names: list[str]) -> dict[str, Any]:
-    """A "Sweep Page" message: an EventBridge-shaped envelope, so logs and replay read it like any event."""
+def page(
+    scope: SweepScope, kind: ResourceKind, action: Action, names: list[str], detail_type: str = PAGE_SOURCE[1]
+) -> dict[str, Any]:
+    """A "Sweep Page" message (or, with `detail_type`, another message naming resources, such as a
+    recheck): an EventBridge-shaped envelope, so logs and replay read it like any event."""
     return {
         "version": "0",
         "source": PAGE_SOURCE[0],
-        "detail-type": PAGE_SOURCE[1],
+        "detail-type": detail_type,
         "account": scope.account,
         "region": scope.region,
         "resources": [],
@@ -162,13 +165,20 @@ def page_work(event: Mapping[str, Any]) -> list[Work]:
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise EventError("a sweep page has no detail object")
+    return named_work(detail, event.get("account"), event.get("region"))
+
+
+def named_work(detail: Mapping[str, Any], account: object, region: object) -> list[Work]:
+    """The work a page's detail names (`kind`, `action`, `names`, `partition`); `EventError` if malformed."""
     try:
         kind = ResourceKind(detail["kind"])
         action = Action(detail["action"])
-        names = [str(name) for name in detail["names"]]
-        scope = SweepScope(str(event["account"]), str(event["region"]), str(detail["partition"]))
+        names = detail["names"]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise TypeError("names is not a list of names")
+        scope = SweepScope(str(account), str(region), str(detail["partition"]))
     except (KeyError, ValueError, TypeError) as error:
-        raise EventError(f"malformed sweep page: {error!r}") from None
+        raise EventError(f"malformed page of work: {error!r}") from None
     return [Work(action, scope.ref(kind, name)) for name in names]
 
 
