@@ -28,7 +28,6 @@ from tests.unit.cosign_support import (
 )
 
 pytestmark = pytest.mark.e2e
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEY = ecdsa_key()
 
 

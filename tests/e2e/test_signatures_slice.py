@@ -12,13 +12,13 @@ import pytest
 
 from provenance_guard_cli.backing import Backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.notation import descriptor as target_of
 from provenance_guard_cli.notation import push_notation_signature
 from provenance_guard_cli.sample_containers import image_pushed, signature_pushed
 from tests.e2e.signature_support import backing_with_signatures, signature_status
-from tests.unit.signing_support import Issued, issue, jws, target_of
+from tests.unit.signing_support import Issued, issue, jws
 
 pytestmark = pytest.mark.e2e
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
 VALID = {"not_before": NOW - timedelta(days=30), "not_after": NOW + timedelta(days=365)}
 

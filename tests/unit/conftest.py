@@ -149,6 +149,14 @@ def emulator_faults() -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
+def slow_signing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's ECR managed signing stays IN_PROGRESS for an hour after each push."""
+    from provenance_guard_cli.emulator import ecr_signing
+
+    monkeypatch.setattr(ecr_signing, "signing_seconds", 3600.0)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 

@@ -17,8 +17,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from provenance_guard_cli.local_registry import Pushed
-
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PROFILE = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release"
 EMPTY = b"{}"
@@ -148,10 +146,6 @@ def jws(
         "signature": b64url(signature),
     }
     return json.dumps(envelope).encode()
-
-
-def target_of(pushed: Pushed) -> dict[str, Any]:
-    return {"mediaType": pushed.media_type, "digest": pushed.digest, "size": pushed.size}
 
 
 COSE = "application/cose"

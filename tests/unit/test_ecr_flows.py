@@ -254,8 +254,9 @@ def test_an_image_pushed_before_its_signature_passes_once_the_signature_arrives(
 ):
     from datetime import timedelta
 
+    from provenance_guard_cli.notation import descriptor as target_of
     from provenance_guard_cli.notation import push_notation_signature
-    from tests.unit.signing_support import issue, jws, target_of
+    from tests.unit.signing_support import issue, jws
     from tests.unit.support import T0
 
     valid = {"not_before": T0 - timedelta(days=30), "not_after": T0 + timedelta(days=365)}

@@ -20,7 +20,7 @@ from provenance_guard_cli.emulator.signer_notation import root_pem
 from provenance_guard_cli.local_registry import RegistryPusher
 from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
 from tests.unit.controls.conftest import new_image
-from tests.unit.ecr_support import ecr_event
+from tests.unit.ecr_support import ecr_event, image_ref
 from tests.unit.support import ACCOUNT, REGION, Inbox, sqs_record
 
 PROFILE = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/release"
@@ -72,10 +72,9 @@ def status(securityhub: Any, digest: str) -> str:
 
 
 def test_a_push_while_ecr_is_signing_is_provisional_and_judged_again(
-    setup, queue, securityhub, notifications: Inbox, monkeypatch: pytest.MonkeyPatch
+    setup, queue, securityhub, notifications: Inbox, slow_signing, monkeypatch: pytest.MonkeyPatch
 ):
     ecr, signer, pusher, service = setup
-    monkeypatch.setattr(ecr_signing, "signing_seconds", 3600.0)
     image = new_image(ecr, pusher)
     pushed = ecr_event("ecr-image-action-push.json", **{"repository-name": "team/app", "image-digest": image.digest})
 
@@ -88,7 +87,7 @@ def test_a_push_while_ecr_is_signing_is_provisional_and_judged_again(
     # ECR finishes signing: its signature is in the registry, the status COMPLETE.
     monkeypatch.setattr(ecr_signing, "signing_seconds", 0.0)
     push_notation_signature(pusher, "team/app", image, aws_signer_envelope(signer, "release", image))
-    (message,) = recheck.messages([ResourceRef(ResourceKind.ECR_IMAGE, f"team/app@{image.digest}", ACCOUNT, REGION)])
+    (message,) = recheck.messages([image_ref("team/app", image.digest)])
     assert handle_sqs_batch({"Records": [sqs_record("recheck", json.dumps(message))]}, service) == {
         "batchItemFailures": []
     }
@@ -96,11 +95,10 @@ def test_a_push_while_ecr_is_signing_is_provisional_and_judged_again(
     assert delayed(queue) == len(recheck.DELAYS_SECONDS)  # the recheck queued nothing more
 
 
-def test_a_recheck_still_in_progress_queues_nothing_more(setup, queue, monkeypatch: pytest.MonkeyPatch):
+def test_a_recheck_still_in_progress_queues_nothing_more(setup, queue, slow_signing):
     ecr, _, pusher, service = setup
-    monkeypatch.setattr(ecr_signing, "signing_seconds", 3600.0)
     image = new_image(ecr, pusher)
-    (message,) = recheck.messages([ResourceRef(ResourceKind.ECR_IMAGE, f"team/app@{image.digest}", ACCOUNT, REGION)])
+    (message,) = recheck.messages([image_ref("team/app", image.digest)])
     handle_sqs_batch({"Records": [sqs_record("recheck", json.dumps(message))]}, service)
     assert delayed(queue) == 0
 

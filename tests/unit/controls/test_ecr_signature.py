@@ -12,18 +12,16 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy, PolicyError
 from provenance_guard.signatures.cose import verify_cose
 from provenance_guard.signatures.envelope import SignatureError
 from provenance_guard_cli.local_registry import Pushed
+from provenance_guard_cli.notation import descriptor as target_of
 from provenance_guard_cli.notation import push_notation_signature
 from tests.unit.controls.conftest import new_image
-from tests.unit.signing_support import COSE, NOW, PROFILE, Issued, cose, issue, jws, target_of
-from tests.unit.support import ACCOUNT, REGION
+from tests.unit.signing_support import COSE, NOW, PROFILE, Issued, cose, issue, jws
 
-CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
 SUBJECT = "x509.subject: C=US, ST=WA, O=Example Org"
 SIGNER_JOB = {"com.amazonaws.signer.signingJob": "arn:aws:signer:us-east-1:123456789012:/signing-jobs/2f3c1d4e"}
 """A job the emulated AWS Signer never revoked (revocation itself: test_ecr_signature_aws.py)."""

@@ -17,7 +17,6 @@ from provenance_guard.controls.ecr_signature import signature_verifies
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy
-from provenance_guard_cli.emulator.faults import clear_faults, inject_faults
 from provenance_guard_cli.emulator.signer_notation import root_pem
 from provenance_guard_cli.local_registry import Pushed, RegistryPusher
 from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
@@ -46,12 +45,6 @@ def signer(aws: None) -> Any:
     client = boto3.client("signer", region_name=REGION)
     client.put_signing_profile(profileName="release", platformId=PLATFORM)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _no_faults() -> Any:
-    yield
-    clear_faults()
 
 
 def _now() -> datetime:
@@ -109,9 +102,11 @@ def test_a_profile_revocation_counts_from_its_effective_time(ecr, pusher, signer
         assert f"/signing-profiles/release/{version}" in verdict.reasons[0].description
 
 
-def test_revocation_service_unavailable_fails_strict_and_is_logged_by_permissive(ecr, pusher, signer, collector):
+def test_revocation_service_unavailable_fails_strict_and_is_logged_by_permissive(
+    ecr, pusher, signer, collector, emulator_faults
+):
     image, _ = signed_image(ecr, pusher, signer)
-    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    emulator_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
     snapshot = collector.collect(image_ref("team/app", image.digest))
     assert snapshot is not None
     context = EvaluationContext(ACCOUNT, REGION, "aws", _now())
@@ -125,13 +120,13 @@ def test_revocation_service_unavailable_fails_strict_and_is_logged_by_permissive
     assert permissive.evidence["Revocation"].startswith("unknown (logged only at verification level permissive)")
 
 
-def test_revocation_answers_are_cached_briefly_and_failures_are_not(ecr, pusher, signer, collector):
+def test_revocation_answers_are_cached_briefly_and_failures_are_not(ecr, pusher, signer, collector, emulator_faults):
     image, _ = signed_image(ecr, pusher, signer)
     ref = image_ref("team/app", image.digest)
-    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    emulator_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
     first = collector.collect(ref)
     second = collector.collect(ref)  # not cached: asks again, now answered
-    inject_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
+    emulator_faults("signer", "GetRevocationStatus", "ServiceUnavailableException", count=2)
     third = collector.collect(ref)  # cached: the outage is not noticed
     assert first is not None
     assert second is not None
@@ -263,23 +258,16 @@ def test_a_look_alike_aws_signer_root_is_not_the_pinned_one(ecr, pusher, signer,
     assert verdict.reasons[0].code == "UNTRUSTED_ROOT"
 
 
-def test_an_unreadable_signing_configuration_is_reported_not_fatal(ecr, pusher, signer, judge):
+def test_an_unreadable_signing_configuration_is_reported_not_fatal(ecr, pusher, signer, judge, emulator_faults):
     """A partition without managed signing, or an SCP denying the call, must not stop the evaluation."""
     image, _ = signed_image(ecr, pusher, signer)
     unsigned = new_image(ecr, pusher)
-    inject_faults("ecr", "GetSigningConfiguration", "AccessDeniedException", count=2)
+    emulator_faults("ecr", "GetSigningConfiguration", "AccessDeniedException", count=2)
     signed_verdict = judge(image, policy())
     unsigned_verdict = judge(unsigned, policy())
     assert signed_verdict.status is Status.PASSED
     assert signed_verdict.evidence["ManagedSigning"].startswith("GetSigningConfiguration: AccessDeniedException")
     assert [r.code for r in unsigned_verdict.reasons] == ["MANAGED_SIGNING_UNREADABLE", "NOT_SIGNED"]
-
-
-@pytest.fixture
-def slow_signing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from provenance_guard_cli.emulator import ecr_signing
-
-    monkeypatch.setattr(ecr_signing, "signing_seconds", 3600.0)
 
 
 def test_managed_signing_in_progress_is_provisional_not_failed(ecr, pusher, signer, judge, slow_signing):

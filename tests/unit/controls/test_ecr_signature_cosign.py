@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.events import parse_event
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy, PolicyError
@@ -28,10 +27,7 @@ from tests.unit.cosign_support import (
     statement,
 )
 from tests.unit.ecr_support import ecr_event
-from tests.unit.signing_support import NOW
-from tests.unit.support import ACCOUNT, REGION
 
-CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", NOW)
 OTHER_DIGEST = "sha256:" + "0" * 64
 
 
