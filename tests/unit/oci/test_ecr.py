@@ -53,3 +53,15 @@ def test_one_reader_per_registry_or_the_override_for_all(aws):
     local = EcrRegistries(clients, "http://127.0.0.1:5001/")
     assert local.reader(ACCOUNT, REGION).base_url == "http://127.0.0.1:5001"
     assert local.reader("444455556666", "eu-west-1") is local.reader(ACCOUNT, REGION)
+
+
+def test_a_refused_token_is_a_registry_error(aws, emulator_faults):
+    """An SCP or a missing permission makes the image unreadable through the registry (recorded on the
+    snapshot), not a crash of its whole evaluation."""
+    import pytest
+
+    from provenance_guard.oci.registry import RegistryError
+
+    emulator_faults("ecr", "GetAuthorizationToken", "AccessDeniedException")
+    with pytest.raises(RegistryError, match="ecr:GetAuthorizationToken: AccessDeniedException"):
+        EcrTokenCache(CountingEcr())()

@@ -142,6 +142,25 @@ def test_content_that_does_not_hash_to_its_digest_is_rejected():
         RegistryReader("https://r.example", opener=opener).manifest("app", digest_of(body))
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"manifests": [{"mediaType": OCI_MANIFEST, "digest": "not-a-digest", "size": 1}]},
+        {"layers": [{"mediaType": "x", "digest": "sha256:" + "a" * 64, "size": -1}]},
+        {"subject": {"mediaType": OCI_MANIFEST, "digest": "no digest", "size": 1}},
+    ],
+)
+def test_a_manifest_with_a_malformed_descriptor_is_a_registry_error(bad):
+    """Descriptors are checked when the manifest is read, not later where a caller may not expect it."""
+    document = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": None, "layers": [], **bad}
+    if "manifests" in bad:
+        document["mediaType"] = "application/vnd.oci.image.index.v1+json"
+    body = json.dumps(document).encode()
+    opener = Scripted((200, {}, body))
+    with pytest.raises(RegistryError, match="descriptor"):
+        RegistryReader("https://r.example", opener=opener).manifest("app", digest_of(body))
+
+
 def test_a_tag_needs_the_served_digest():
     opener = Scripted((200, {}, manifest_bytes()))
     with pytest.raises(RegistryError, match="Docker-Content-Digest"):

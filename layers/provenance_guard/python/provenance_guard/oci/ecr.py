@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.oci.registry import RegistryReader
+from provenance_guard.oci.registry import RegistryError, RegistryReader
 
 GET_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken"
 READ_MANIFESTS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
@@ -38,11 +38,23 @@ class EcrTokenCache:
     def __call__(self) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._expires - TOKEN_REFRESH_MARGIN_SECONDS:
-                data = self._ecr().get_authorization_token()["authorizationData"][0]
+                data = self._fetch()
                 self._token = f"Basic {data['authorizationToken']}"
                 expires = data.get("expiresAt")
                 self._expires = expires.timestamp() if isinstance(expires, datetime) else self._clock() + 3600
             return self._token
+
+    def _fetch(self) -> Any:
+        """The authorization data; an AWS error (after botocore's retries) is a `RegistryError`, so the
+        image is recorded as unreadable through the registry rather than failing its whole evaluation."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self._ecr().get_authorization_token()["authorizationData"][0]
+        except ClientError as error:
+            raise RegistryError(f"{GET_AUTHORIZATION_TOKEN}: {error.response['Error']['Code']}: {error}") from None
+        except BotoCoreError as error:
+            raise RegistryError(f"{GET_AUTHORIZATION_TOKEN}: {error}") from None
 
 
 class EcrRegistries:

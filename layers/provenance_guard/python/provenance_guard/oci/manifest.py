@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -18,7 +19,6 @@ DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
 
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
-IMAGE_MANIFEST_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST)
 IMAGE_CONFIG_TYPES = frozenset({OCI_CONFIG, DOCKER_CONFIG})
 
@@ -73,22 +73,22 @@ class Manifest:
             return config.media_type
         return None
 
-    @property
+    @cached_property
     def subject(self) -> Descriptor | None:
         return _descriptor(self.document["subject"]) if isinstance(self.document.get("subject"), Mapping) else None
 
-    @property
+    @cached_property
     def config(self) -> Descriptor | None:
         value = self.document.get("config")
         return _descriptor(value) if not self.is_index and isinstance(value, Mapping) else None
 
-    @property
+    @cached_property
     def layers(self) -> tuple[Descriptor, ...]:
         """An image manifest's layers (a signature manifest's envelope is its one layer)."""
         entries = None if self.is_index else self.document.get("layers")
         return tuple(_descriptor(e) for e in entries if isinstance(e, Mapping)) if isinstance(entries, list) else ()
 
-    @property
+    @cached_property
     def manifests(self) -> tuple[Descriptor, ...]:
         """An index's entries (empty for an image manifest)."""
         entries = self.document.get("manifests") if self.is_index else None
@@ -120,7 +120,10 @@ def parse_manifest(raw: bytes, digest: str, served_media_type: str | None) -> Ma
     media_type = document.get("mediaType") or served_media_type or ""
     if not isinstance(media_type, str) or media_type not in MANIFEST_TYPES:
         raise ManifestError(f"manifest {digest} has an unsupported media type {media_type!r}")
-    return Manifest(digest=digest, media_type=media_type, raw=raw, document=document)
+    manifest = Manifest(digest=digest, media_type=media_type, raw=raw, document=document)
+    for descriptors in ("subject", "config", "layers", "manifests"):
+        getattr(manifest, descriptors)  # parsed (and cached) now: a bad descriptor is a bad manifest
+    return manifest
 
 
 def image_config_labels(raw: bytes) -> Mapping[str, str]:
