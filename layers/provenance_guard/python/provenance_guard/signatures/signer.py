@@ -8,9 +8,8 @@ import hashlib
 import re
 
 from provenance_guard.collect.ecr_signing import RevocationQuery
-from provenance_guard.signatures.envelope import SIGNER_JOB, SIGNER_PROFILE_VERSION, Envelope
+from provenance_guard.signatures.envelope import SIGNER_JOB, SIGNER_PROFILE_VERSION, SIGNING_AUTHORITY, Envelope
 
-SIGNING_AUTHORITY = "notary.x509.signingAuthority"
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 

@@ -17,9 +17,9 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
-from provenance_guard.signatures.envelope import SIGNER_PROFILE_VERSION, Envelope, SignatureError
+from provenance_guard.signatures.envelope import SIGNER_PROFILE_VERSION, SIGNING_AUTHORITY, Envelope, SignatureError
 
-STORE_TYPE = {"notary.x509": "ca", "notary.x509.signingAuthority": "signingAuthority"}
+STORE_TYPE = {"notary.x509": "ca", SIGNING_AUTHORITY: "signingAuthority"}
 SUBJECT_PREFIX = "x509.subject:"
 BUILT_IN_STORES: Mapping[str, tuple[str, str]] = {
     "signingAuthority:aws-signer": (
@@ -69,7 +69,7 @@ def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) ->
     return frozenset(found)
 
 
-def validate_chain(envelope: Envelope, trusted: frozenset[bytes], now: datetime) -> None:
+def validate_chain(envelope: Envelope, trusted: frozenset[bytes]) -> None:
     """Each certificate is issued by the next, the last is a trusted root, all were valid at the
     signing time, and the leaf is a code-signing certificate. An AWS Signer leaf lives about three
     days, so a signing authority's chain is judged at its authentic signing time only."""
@@ -108,7 +108,7 @@ def expired_leaf(envelope: Envelope, now: datetime) -> SignatureError | None:
 def identity(envelope: Envelope) -> str:
     """Who signed: the leaf subject for `notary.x509`, the signing-profile version ARN for AWS Signer
     (every AWS account's signatures chain to the same AWS root, so the certificate says nothing)."""
-    if envelope.scheme == "notary.x509.signingAuthority":
+    if envelope.scheme == SIGNING_AUTHORITY:
         profile = envelope.attributes.get(SIGNER_PROFILE_VERSION)
         if not isinstance(profile, str) or not profile.startswith("arn:"):
             raise SignatureError("NO_IDENTITY", f"the signature carries no {SIGNER_PROFILE_VERSION}")
@@ -118,7 +118,7 @@ def identity(envelope: Envelope) -> str:
 
 def trusted_identity(envelope: Envelope, identities: Iterable[str]) -> str | None:
     """The trusted identity entry the signer matches, if any."""
-    if envelope.scheme == "notary.x509.signingAuthority":
+    if envelope.scheme == SIGNING_AUTHORITY:
         version = identity(envelope)
         profile = version.rsplit("/", 1)[0]
         return next((i for i in identities if i in (version, profile)), None)

@@ -23,7 +23,7 @@ PARSERS: Mapping[str, Callable[[bytes], Envelope]] = {
 """Envelope media type (the signature manifest's layer) -> the parser verifying its signature."""
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)  # an index's platforms x candidates; envelopes are a few KB
 def open_envelope(envelope_bytes: bytes, envelope_type: str) -> Envelope:
     """The envelope, once its own signature verifies with its leaf key (integrity, not trust). Cached:
     the collector opens AWS Signer envelopes to ask about revocation, the control again to judge them."""
@@ -70,7 +70,7 @@ def verify(
     if named != (subject.digest, subject.media_type, subject.size):
         why = f"the signature is for {str(named[0])[:80]} ({named[1]}, {named[2]} bytes), not this image"
         raise SignatureError("WRONG_SUBJECT", why)
-    trust.validate_chain(envelope, trust.roots(policy.trust_stores, stores, envelope.scheme), now)
+    trust.validate_chain(envelope, trust.roots(policy.trust_stores, stores, envelope.scheme))
     matched = trust.trusted_identity(envelope, policy.trusted_identities)
     if matched is None:
         raise SignatureError("UNTRUSTED_IDENTITY", f"signer {trust.identity(envelope)[:300]} is not a trusted identity")
