@@ -67,12 +67,6 @@ def add_referrer(
         if error.code != 404:
             raise
         entries = []
-    entries.append(
-        {
-            "mediaType": referrer.media_type,
-            "digest": referrer.digest,
-            "size": referrer.size,
-            "artifactType": artifact_type,
-        }
-    )
+    entry: dict[str, Any] = {**descriptor(referrer), "artifactType": artifact_type}
+    entries.append({**entry, "annotations": dict(annotations)} if annotations else entry)
     pusher.manifest(repository, {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}, tag)

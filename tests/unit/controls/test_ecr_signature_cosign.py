@@ -187,6 +187,16 @@ def test_a_v3_bundle_passes(ecr, pusher, judge, keys):
     assert judge(image, policy(public_pem(keys["ecdsa"]))).evidence == verdict.evidence
 
 
+def test_the_referrers_index_lists_a_bundle_with_its_predicate_annotation(ecr, pusher, keys):
+    """The collector orders bundles by this annotation (signatures before attestations)."""
+    from provenance_guard.oci.registry import RegistryReader
+
+    image = new_image(ecr, pusher)
+    push_bundle(pusher, "team/app", image, dsse_bundle(keys["ecdsa"], statement(image.digest)))
+    (listed,) = RegistryReader(pusher.url).referrers("team/app", image.digest)
+    assert listed.annotations["dev.sigstore.bundle.predicateType"] == "https://sigstore.dev/cosign/sign/v1"
+
+
 def test_an_ed25519_bundle_passes(ecr, pusher, judge, keys):
     image = new_image(ecr, pusher)
     push_bundle(pusher, "team/app", image, dsse_bundle(keys["ed25519"], statement(image.digest)))
