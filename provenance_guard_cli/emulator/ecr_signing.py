@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -33,6 +34,7 @@ from moto.core.responses import ActionResult
 from moto.ecr.models import ECRBackend, Image
 from moto.ecr.responses import ECRResponse
 
+from . import ecr
 from .ecr_scans import image_kind
 from .patches import patch_attr
 from .signer_notation import NOTATION_PLATFORM
@@ -56,11 +58,17 @@ def _configuration(backend: ECRBackend) -> dict[str, Any] | None:
     return value
 
 
-def _statuses(backend: ECRBackend) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    statuses: dict[tuple[str, str], list[dict[str, Any]]] = backend.__dict__.setdefault(
-        "_provenance_guard_signing_statuses", {}
-    )
-    return statuses
+@dataclass(frozen=True)
+class _Signing:
+    """The signing jobs ECR started when an image was pushed, and when."""
+
+    started: float
+    statuses: tuple[dict[str, Any], ...]
+
+
+def _signings(backend: ECRBackend) -> dict[tuple[str, str], _Signing]:
+    signings: dict[tuple[str, str], _Signing] = backend.__dict__.setdefault("_provenance_guard_signings", {})
+    return signings
 
 
 def put_signing_configuration(self: Any) -> ActionResult:
@@ -100,9 +108,12 @@ def describe_image_signing_status(self: Any) -> ActionResult:
     repo = backend._get_repository(repository, self._get_param("registryId"))
     image = repo._get_image(image_id.get("imageTag"), image_id.get("imageDigest"))
     digest = image.get_image_digest()
-    recorded = _statuses(backend).get((repository, digest), [])
-    signing = time.monotonic() < recorded_at(backend, repository, digest) + signing_seconds
-    statuses = [{**s, "status": "IN_PROGRESS"} if signing and s["status"] == "COMPLETE" else s for s in recorded]
+    signing = _signings(backend).get((repository, digest))
+    in_progress = signing is not None and time.monotonic() < signing.started + signing_seconds
+    statuses = [
+        {**s, "status": "IN_PROGRESS"} if in_progress and s["status"] == "COMPLETE" else s
+        for s in (signing.statuses if signing else ())
+    ]
     return ActionResult(
         {
             "repositoryName": repository,
@@ -113,11 +124,6 @@ def describe_image_signing_status(self: Any) -> ActionResult:
     )
 
 
-def recorded_at(backend: ECRBackend, repository: str, digest: str) -> float:
-    times: dict[tuple[str, str], float] = backend.__dict__.get("_provenance_guard_signed_at", {})
-    return times.get((repository, digest), 0.0)
-
-
 def _sign_on_push(put_image: Callable[..., Image]) -> Callable[..., Image]:
     def put_image_and_sign(self: ECRBackend, repository_name: str, *args: Any, **kwargs: Any) -> Image:
         image = put_image(self, repository_name, *args, **kwargs)
@@ -125,10 +131,7 @@ def _sign_on_push(put_image: Callable[..., Image]) -> Callable[..., Image]:
         if configuration is not None and image_kind(image) == "image":
             rules = [r for r in configuration["rules"] if _covers(r, repository_name)]
             statuses = [_job(self, rule["signingProfileArn"]) for rule in rules]
-            _statuses(self)[(repository_name, image.get_image_digest())] = statuses
-            self.__dict__.setdefault("_provenance_guard_signed_at", {})[(repository_name, image.get_image_digest())] = (
-                time.monotonic()
-            )
+            _signings(self)[(repository_name, image.get_image_digest())] = _Signing(time.monotonic(), tuple(statuses))
         return image
 
     return put_image_and_sign
@@ -166,8 +169,4 @@ def install() -> None:
         describe_image_signing_status,
     ):
         patch_attr(ECRResponse, handler.__name__, handler)
-    current = ECRBackend.put_image
-    if not getattr(current, "provenance_guard_signs", False):
-        wrapped = _sign_on_push(current)
-        wrapped.provenance_guard_signs = True  # type: ignore[attr-defined]
-        patch_attr(ECRBackend, "put_image", wrapped)
+    patch_attr(ECRBackend, "put_image", _sign_on_push(ecr.put_image))

@@ -84,7 +84,10 @@ class SigningJob:
             "jobId": self.job_id,
             "source": self.source,
             "platformId": self.platform_id,
-            "platformDisplayName": "AWS Lambda",
+            "platformDisplayName": next(
+                (p["displayName"] for p in SignerBackend.platforms if p["platformId"] == self.platform_id),
+                self.platform_id,
+            ),
             "profileName": self.profile_name,
             "profileVersion": self.profile_version,
             "createdAt": self.created_at,
@@ -203,7 +206,7 @@ def start_signing_job(self: Any) -> ActionResult:
         raise ValidationException("source.s3 needs bucketName, key and version; destination.s3 needs bucketName.")
     content = _s3_object(account, region, source["bucketName"], source["key"], source["version"]).value
     job_id = str(uuid.uuid4())
-    arn = f"arn:{get_partition(region)}:signer:{region}:{account}:/signing-jobs/{job_id}"
+    arn = job_arn(region, account, job_id)
     try:
         signed = sign_archive(content, arn, profile.profile_version_arn)
     except zipfile.BadZipFile:
@@ -212,23 +215,50 @@ def start_signing_job(self: Any) -> ActionResult:
     if s3_backends[account][get_partition(region)].buckets.get(destination["bucketName"]) is None:
         raise ValidationException(f"The bucket {destination['bucketName']} does not exist or is not accessible.")
     s3_backends[account][get_partition(region)].put_object(destination["bucketName"], target_key, signed)
+    record_job(
+        backend,
+        job_id,
+        profile,
+        token=params["clientRequestToken"],
+        source={"s3": dict(source)},
+        signed_object={"s3": {"bucketName": destination["bucketName"], "key": target_key}},
+    )
+    return ActionResult({"jobId": job_id, "jobOwner": account})
+
+
+def job_arn(region: str, account: str, job_id: str) -> str:
+    return f"arn:{get_partition(region)}:signer:{region}:{account}:/signing-jobs/{job_id}"
+
+
+def record_job(
+    backend: SignerBackend,
+    job_id: str,
+    profile: Any,
+    *,
+    token: str,
+    source: dict[str, Any] | None = None,
+    signed_object: dict[str, Any] | None = None,
+) -> SigningJob:
+    """Record a completed signing job of `profile` (valid for its signatureValidityPeriod) in `backend`."""
+    account, region = backend.account_id, backend.region_name
     now = datetime.now(UTC).replace(microsecond=0)
-    jobs[job_id] = SigningJob(
+    job = SigningJob(
         job_id=job_id,
-        arn=arn,
+        arn=job_arn(region, account, job_id),
         owner=account,
         profile_name=profile.name,
         profile_version=profile.profile_version,
         profile_version_arn=profile.profile_version_arn,
         platform_id=profile.platform_id,
-        source={"s3": dict(source)},
-        signed_object={"s3": {"bucketName": destination["bucketName"], "key": target_key}},
+        source=source or {},
+        signed_object=signed_object or {},
         created_at=now,
         expires_at=now + _validity(profile),
         requested_by=f"arn:{get_partition(region)}:iam::{account}:root",
-        token=params["clientRequestToken"],
+        token=token,
     )
-    return ActionResult({"jobId": job_id, "jobOwner": account})
+    jobs_of(backend)[job_id] = job
+    return job
 
 
 def _job(self: Any) -> SigningJob:

@@ -36,10 +36,9 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.signer import urls as signer_urls
 from moto.signer.models import SignerBackend
 from moto.signer.responses import SignerResponse
-from moto.utilities.utils import get_partition
 
 from .patches import add_url_path, patch_attr
-from .signer import ResourceNotFoundException, SigningJob, ValidationException, _body, jobs_of
+from .signer import ResourceNotFoundException, ValidationException, _body, jobs_of, record_job
 
 NOTATION_PLATFORM = "Notation-OCI-SHA384-ECDSA"
 NOTATION_PAYLOAD = "application/vnd.cncf.notary.payload.v1+json"
@@ -199,26 +198,9 @@ def sign_payload(self: Any) -> ActionResult:
         payload = base64.b64decode(params["payload"], validate=True)
     except ValueError:
         raise ValidationException("payload is not base64.") from None
-    now = datetime.now(UTC).replace(microsecond=0)
-    job_id = str(uuid.uuid4())
-    arn = f"arn:{get_partition(region)}:signer:{region}:{account}:/signing-jobs/{job_id}"
-    jobs_of(backend)[job_id] = SigningJob(
-        job_id=job_id,
-        arn=arn,
-        owner=account,
-        profile_name=profile.name,
-        profile_version=profile.profile_version,
-        profile_version_arn=profile.profile_version_arn,
-        platform_id=profile.platform_id,
-        source={},
-        signed_object={},
-        created_at=now,
-        expires_at=now + timedelta(days=135 * 30),
-        requested_by=f"arn:{get_partition(region)}:iam::{account}:root",
-        token=job_id,
-    )
-    envelope = notation_envelope(payload, region, profile.profile_version_arn, arn, now)
-    return ActionResult({"jobId": job_id, "jobOwner": account, "metadata": {}, "signature": envelope})
+    job = record_job(backend, str(uuid.uuid4()), profile, token=str(uuid.uuid4()))
+    envelope = notation_envelope(payload, region, profile.profile_version_arn, job.arn, job.created_at)
+    return ActionResult({"jobId": job.job_id, "jobOwner": account, "metadata": {}, "signature": envelope})
 
 
 def revoke_signing_profile(self: Any) -> EmptyResult:
