@@ -16,9 +16,22 @@ from provenance_guard_cli.routes import PROJECT_ROOT
 DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
 
 
+CANNOT_RUN = 2
+"""Exit code when a verb could not do its job (bad file, unreachable endpoint, refused AWS call);
+1 stays reserved for what a verb reports: an invalid policy, failed records, `--fail-on` findings."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     args = _parser().parse_args(argv)
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except (OSError, ValueError, RuntimeError, BotoCoreError, ClientError) as error:
+        # OSError: files, ports; ValueError: JSON, YAML, PolicyError; RuntimeError: the CLI's own
+        # EvaluateError, TemplateError, RegistryUnavailableError. A bug still shows its traceback.
+        print(f"provenance-guard {args.verb}: {type(error).__name__}: {error}", file=sys.stderr)
+        return CANNOT_RUN
     return code
 
 
@@ -93,17 +106,11 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from provenance_guard.model import Severity
-    from provenance_guard.policy import PolicyError
-    from provenance_guard_cli.evaluate import EvaluateError, EvaluateOptions, as_json, evaluate, failing_at_or_above
+    from provenance_guard_cli.evaluate import EvaluateOptions, as_json, evaluate, failing_at_or_above
     from provenance_guard_cli.output import findings_table
 
     options = EvaluateOptions(args.policy, args.region, args.resource, args.do_import, args.table)
-    try:
-        results = evaluate(options, progress=sys.stderr.isatty() and not args.json)
-    except (EvaluateError, PolicyError) as error:
-        print(f"provenance-guard evaluate: {error}", file=sys.stderr)
-        return 2
+    results = evaluate(options, progress=sys.stderr.isatty() and not args.json)  # errors: see main()
     findings = [e.finding for e in results]
     print(json.dumps(as_json(results), indent=2, default=str) if args.json else findings_table(findings))
     if args.fail_on:
@@ -127,12 +134,19 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.policy), template=Path(args.template) if args.template else None)
 
 
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provenance-guard",
         description="SEC06-BP02 compliance for AWS: hardened images, trusted registries, verified signatures.",
     )
-    verbs = parser.add_subparsers(required=True, metavar="VERB")
+    verbs = parser.add_subparsers(required=True, metavar="VERB", dest="verb")
 
     controls = verbs.add_parser("controls", help="list the control registry")
     controls.add_argument("--json", action="store_true")
@@ -173,7 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(run=_replay)
 
     emulator = verbs.add_parser("emulator", help="run the local AWS emulator on loopback until stopped")
-    emulator.add_argument("--port", type=int, default=5000)
+    emulator.add_argument("--port", type=_port, default=5000)
     emulator.set_defaults(run=_emulator)
 
     demo = verbs.add_parser("demo", help="emulator + sample account + replayed events; prints findings")

@@ -121,3 +121,26 @@ def test_replay_reads_images_from_the_registry_it_is_given(emulator, client, tem
     assert [f["function"] for f in result["functions"]] == ["image_push"]
     provenance = [f for f in result["findings"] if f["Compliance"]["SecurityControlId"] == "PG.ECR.4"]
     assert [f["Compliance"]["Status"] for f in provenance] == ["PASSED"]
+
+
+def test_a_missing_template_is_a_clear_error_not_a_traceback(emulator, tmp_path, capsys):
+    event_file = tmp_path / "event.json"
+    event_file.write_text((FIXTURES / "ec2-ami-state-change-available.json").read_text())
+    code = main(["replay", "--endpoint-url", emulator.url, "--template", str(tmp_path / "none.json"), str(event_file)])
+    assert code == 2
+    assert "provenance-guard replay: FileNotFoundError" in capsys.readouterr().err
+
+
+def test_an_unreachable_endpoint_is_a_clear_error(template_path, tmp_path, capsys):
+    event_file = tmp_path / "event.json"
+    event_file.write_text((FIXTURES / "ec2-ami-state-change-available.json").read_text())
+    arguments = ["replay", "--endpoint-url", "http://127.0.0.1:9", "--template", str(template_path), str(event_file)]
+    assert main(arguments) == 2
+    assert "provenance-guard replay: EndpointConnectionError" in capsys.readouterr().err
+
+
+def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["emulator", "--port", "99999"])
+    assert exit_.value.code == 2
+    assert "is not a port number" in capsys.readouterr().err
