@@ -27,7 +27,7 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e layers/provenance_guard -e .
 	touch $@
 
-install: $(VENV)/.installed registry
+install: $(VENV)/.installed
 
 # The OCI data path (manifests, config blobs, referrers) is tested, and demonstrated, against a real
 # distribution registry on loopback: Debian's docker-registry, started and stopped by the tests and
@@ -37,7 +37,7 @@ registry:
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq docker-registry; }
 
-demo: install
+demo: install registry
 	$(BIN)/provenance-guard demo
 
 test: install lint typecheck test-unit test-infra test-e2e
@@ -53,13 +53,13 @@ format: install
 typecheck: install
 	$(BIN)/mypy $(PYTHON_DIRS)
 
-test-unit: install
+test-unit: install registry
 	$(PYTEST) tests/unit -q
 
 test-infra: install
 	$(PYTEST) tests/infra -q
 
-test-e2e: install
+test-e2e: install registry
 	$(PYTEST) tests/e2e -q
 
 synth: install
@@ -73,7 +73,7 @@ node_modules/.installed: package-lock.json $(VENV)/.installed
 deploy: install node_modules/.installed
 	npx cdk deploy
 
-bench: install
+bench: install registry
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/signature_bench.py
 	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
