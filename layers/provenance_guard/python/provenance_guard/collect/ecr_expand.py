@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_image import MAX_PLATFORMS, split_image_name
+from provenance_guard.collect.ecr_image import manifest_kind, platform_entries, split_image_name
 from provenance_guard.events import Action, Work
 from provenance_guard.model import ResourceKind, ResourceRef, ref_from_arn
 from provenance_guard.oci.ecr import EcrRegistries
@@ -46,10 +46,11 @@ class ImageExpander:
         except RegistryError as error:
             logger.warning("cannot read %s through the registry (%s); judging the digest alone", ref.name, error)
             return work
-        if manifest.is_index:
-            children = [e.digest for e in manifest.manifests[:MAX_PLATFORMS] if e.platform != "unknown/unknown"]
+        kind = manifest_kind(manifest)
+        if kind == "index":
+            children = [e.digest for e in platform_entries(manifest)]
             return work + [Work(Action.EVALUATE, replace(ref, name=f"{repository}@{d}")) for d in children]
-        if manifest.artifact_type:
+        if kind == "artifact":
             return work
         return work + [
             Work(Action.EVALUATE, replace(ref, name=f"{repository}@{parent}"))

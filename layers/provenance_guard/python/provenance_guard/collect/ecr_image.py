@@ -29,6 +29,7 @@ from provenance_guard.oci.manifest import (
     BASE_NAME,
     IMAGE_CONFIG_TYPES,
     INDEX_TYPES,
+    Descriptor,
     Manifest,
     ManifestError,
     image_config_labels,
@@ -126,8 +127,7 @@ class EcrImageCollector:
         if snapshot.kind != "index" or manifest is None:
             return snapshot
         platforms = []
-        entries = [e for e in manifest.manifests if e.platform != "unknown/unknown"]  # BuildKit attestations
-        for entry in entries[:MAX_PLATFORMS]:
+        for entry in platform_entries(manifest):
             child_ref = replace(ref, name=f"{repository}@{entry.digest}")
             child = self._describe(ref.region, repository, entry.digest)
             child_snapshot = self._snapshot(child_ref, repository, entry.digest, child, context)[0] if child else None
@@ -205,8 +205,7 @@ class EcrImageCollector:
         reader = self._registries.reader(snapshot.ref.account, snapshot.ref.region)
         try:
             manifest = reader.manifest(snapshot.repository, snapshot.digest)
-            artifact = manifest.artifact_type or is_cosign_signature(manifest)  # a legacy cosign `.sig` too
-            kind = "index" if manifest.is_index else ("artifact" if artifact else "image")
+            kind = manifest_kind(manifest)
             snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type, manifest_size=len(manifest.raw))
             if kind != "artifact":
                 snapshot = replace(snapshot, signatures=read_signatures(reader, snapshot.repository, snapshot.digest))
@@ -223,6 +222,19 @@ class EcrImageCollector:
 
 def image_ref(repository: str, digest: str, account: str, region: str, partition: str = "aws") -> ResourceRef:
     return ResourceRef(ResourceKind.ECR_IMAGE, f"{repository}@{digest}", account, region, partition)
+
+
+def manifest_kind(manifest: Manifest) -> str:
+    """`index`, `artifact` (OCI 1.1 artifact, non-image config, or a legacy cosign `.sig`/`.att`) or `image`."""
+    if manifest.is_index:
+        return "index"
+    return "artifact" if manifest.artifact_type or is_cosign_signature(manifest) else "image"
+
+
+def platform_entries(manifest: Manifest) -> list[Descriptor]:
+    """The platform images an index lists, at most MAX_PLATFORMS (BuildKit's `unknown/unknown`
+    attestation entries are not platforms)."""
+    return [e for e in manifest.manifests if e.platform != "unknown/unknown"][:MAX_PLATFORMS]
 
 
 def split_image_name(name: str) -> tuple[str, str]:
