@@ -277,6 +277,11 @@ def changed(fixture: str, path: str, value: Any) -> dict[str, Any]:
             id="not-an-image",
         ),
         pytest.param(
+            changed("inspector2-finding-ecr.json", "detail.resources.0.details.awsEcrContainerImage", "a string"),
+            "resources[].details.awsEcrContainerImage is not an object",
+            id="image-details-not-an-object",
+        ),
+        pytest.param(
             changed("cloudtrail-ecr-putimagetagmutability.json", "detail.requestParameters.repositoryName", None),
             "detail.requestParameters.repositoryName is missing",
             id="cloudtrail-no-repository",
@@ -287,6 +292,11 @@ def test_unusable_events_fail_clearly(event: dict[str, Any], message: str) -> No
     with pytest.raises(EventError) as raised:
         parse_event(event)
     assert str(raised.value) == message
+
+
+def test_a_referrer_whose_artifact_type_is_not_a_string_asks_for_nothing() -> None:
+    """Not a signature this service knows, so nothing to re-judge (and no crash on an unhashable value)."""
+    assert parse_event(changed("ecr-referrer-action-restore.json", "detail.artifact-media-type", ["x"])) == []
 
 
 def test_the_ecr_parsers_module_can_be_imported_first() -> None:

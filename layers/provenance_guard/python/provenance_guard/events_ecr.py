@@ -85,7 +85,7 @@ def _ecr_referrer_action(detail: Mapping[str, Any], envelope: Envelope) -> list[
     (`image-digest` names that subject), so an image pushed before its signature does not stay FAILED."""
     if _required(detail, "result") != "SUCCESS":
         return []
-    if detail.get("artifact-media-type") not in SIGNATURE_ARTIFACT_TYPES:
+    if str(detail.get("artifact-media-type")) not in SIGNATURE_ARTIFACT_TYPES:
         return []
     image = _image(envelope, _required(detail, "repository-name"), _required(detail, "image-digest"))
     return [Work(Action.EVALUATE, image, SIGNATURE_CONTROLS)]
@@ -140,6 +140,8 @@ def _inspector_finding(detail: Mapping[str, Any], envelope: Envelope) -> list[Wo
         if not isinstance(resource, Mapping) or resource.get("type") != "AWS_ECR_CONTAINER_IMAGE":
             continue
         image = _nested(resource, "details", "awsEcrContainerImage") or {}
+        if not isinstance(image, Mapping):
+            raise EventError("resources[].details.awsEcrContainerImage is not an object")
         repository, digest = image.get("repositoryName"), image.get("imageHash")
         account = image.get("registry")
         if not (isinstance(repository, str) and isinstance(digest, str)):

@@ -214,7 +214,8 @@ class Pipeline:
             return
         result = self._publisher.publish([c.finding for c in candidates])
         report.securityhub_calls += result.calls
-        imported = [c for c in candidates if c.finding["Id"] in set(result.imported)]
+        imported_ids = set(result.imported)
+        imported = [c for c in candidates if c.finding["Id"] in imported_ids]
         notifications = [n for n in map(_notification, imported) if n is not None]
         if self._notifier is not None and notifications:
             # Before saving state: if SNS fails, the retry re-imports and notifies again.

@@ -34,11 +34,11 @@ class Settings:
     securityhub_requests_per_second: float = 5.0
     policy_max_age_seconds: int = 300
     aws_max_attempts: int = 8
+    """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
     sweep_queue_url: str | None = None
+    """Where the sweep sends its pages; without it a sweep runs its pages in-process."""
     recheck_queue_url: str | None = None
     """The function's own queue, where provisional results are sent back delayed (see `recheck`)."""
-    """Where the sweep sends its pages; without it a sweep runs its pages in-process."""
-    """Attempts per AWS call (botocore standard retry mode: backoff with jitter on throttling and 5xx)."""
     registry_url: str | None = None
     """Replaces ECR's registry endpoint for the OCI data path (a local registry in tests and the demo)."""
 
