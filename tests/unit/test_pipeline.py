@@ -15,9 +15,10 @@ from provenance_guard.events import Action, Work, parse_event
 from provenance_guard.findings import finding_id, format_time, is_exempted
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.notify import Transition
-from provenance_guard.pipeline import PublishError, RunReport
+from provenance_guard.pipeline import PublishError, RunReport, WorkError
 from provenance_guard.service import Service
 from provenance_guard.state import FindingRecord, FindingStateStore
+from tests.unit.ecr_support import image_ref
 from tests.unit.support import (
     ACCOUNT,
     OTHER_ACCOUNT,
@@ -422,3 +423,28 @@ def test_a_hub_that_is_not_enabled_refuses_everything_and_nothing_is_recorded(
     report = run(service, ami_event(image))
     assert report.imported == 2
     assert [n.transition for n in report.notified] == [Transition.NEW_FAILURE]
+
+
+def test_one_item_that_cannot_be_judged_costs_the_others_nothing(
+    service: Service,
+    make_ami: Callable[..., str],
+    securityhub: Any,
+    store: FindingStateStore,
+    emulator_faults: Callable[..., None],
+) -> None:
+    """An ECR image whose DescribeImages is refused fails alone: the AMI of the same batch is published,
+    then WorkError names the image (the record is retried; the AMI is unchanged by then)."""
+    image = make_ami(launch_permissions=PUBLIC)
+    broken = image_ref()
+    emulator_faults("ecr", "DescribeImages", "AccessDeniedException")
+    batch = [Work(Action.EVALUATE, broken), Work(Action.EVALUATE, ami_ref(image))]
+
+    with pytest.raises(WorkError) as raised:
+        service.pipeline.run(batch)
+
+    assert [ref for ref, _ in raised.value.failed] == [broken]
+    assert "AccessDeniedException" in str(raised.value)
+    judged = records(store, image)
+    assert {"PG.AMI.1", "PG.AMI.3"} <= set(judged)
+    assert {r.finding["Id"] for r in judged.values()} <= set(hub(securityhub))
+    assert service.pipeline.run([Work(Action.EVALUATE, ami_ref(image))]).unchanged == len(judged)

@@ -47,6 +47,17 @@ class PublishError(RuntimeError):
         self.failed = list(failed)
 
 
+class WorkError(RuntimeError):
+    """Some items could not be expanded or evaluated; every other item's results were published. The
+    record is retried (reaching the DLQ if it keeps failing); the items already done are then unchanged."""
+
+    def __init__(self, failed: Sequence[tuple[ResourceRef, str]]) -> None:
+        super().__init__(
+            f"{len(failed)} items could not be judged: " + "; ".join(f"{ref.arn}: {why}" for ref, why in failed[:5])
+        )
+        self.failed = list(failed)
+
+
 @dataclass(frozen=True)
 class Evaluated:
     ref: ResourceRef
@@ -103,7 +114,9 @@ class Pipeline:
 
     def run(self, work: Sequence[Work]) -> RunReport:
         """Evaluate or archive every item, then publish what changed. Raises `PublishError` after
-        recording what did get imported, so a retry redoes only the rest."""
+        recording what did get imported, so a retry redoes only the rest; raises `WorkError` after
+        publishing everything else when some items failed (one resource's error never costs the
+        others their results)."""
         for start in self._on_run_start:
             start()
         report = RunReport()
@@ -111,22 +124,29 @@ class Pipeline:
         policy = self._policy()
         fresh: list[dict[str, Any]] = []
         archive_refs: list[ResourceRef] = []
-        for item in self._expand(work):
-            if item.action is Action.EVALUATE:
-                evaluated = self._evaluate(item, policy, now)
-                if evaluated is None:
-                    report.vanished.append(item.resource)
-                    archive_refs.append(item.resource)
-                else:
-                    report.evaluated.extend(evaluated)
-                    fresh.extend(dict(e.finding) for e in evaluated)
-            else:
+        failed: list[tuple[ResourceRef, str]] = []
+        for item in self._expand(work, failed):
+            if item.action is not Action.EVALUATE:
                 archive_refs.append(item.resource)
+                continue
+            try:
+                evaluated = self._evaluate(item, policy, now)
+            except Exception as error:
+                _failed(item, error, failed)
+                continue
+            if evaluated is None:
+                report.vanished.append(item.resource)
+                archive_refs.append(item.resource)
+            else:
+                report.evaluated.extend(evaluated)
+                fresh.extend(dict(e.finding) for e in evaluated)
         candidates = self._diff(fresh, now, report) + self._archivals(archive_refs, now, report)
         self._publish(candidates, report, policy)
+        if failed:
+            raise WorkError(failed)
         return report
 
-    def _expand(self, work: Sequence[Work]) -> list[Work]:
+    def _expand(self, work: Sequence[Work], failed: list[tuple[ResourceRef, str]]) -> list[Work]:
         expanded: list[Work] = []
         for item in work:
             if item.action is not Action.EXPAND:
@@ -135,9 +155,12 @@ class Pipeline:
             expander = self._expanders.get(item.resource.kind)
             if expander is None:
                 raise LookupError(f"nothing expands {item.resource.kind.value} resources")
-            for found in expander(item.resource):
-                if found.action is not Action.EXPAND:
-                    expanded.append(_restricted(found, item.controls))
+            try:
+                found = expander(item.resource)
+            except Exception as error:
+                _failed(item, error, failed)
+                continue
+            expanded += [_restricted(f, item.controls) for f in found if f.action is not Action.EXPAND]
         return expanded
 
     def _evaluate(self, item: Work, policy: Policy, now: datetime) -> list[Evaluated] | None:
@@ -225,6 +248,11 @@ class Pipeline:
         report.imported += len(imported)
         if result.failed:
             raise PublishError(result.failed)
+
+
+def _failed(item: Work, error: Exception, failed: list[tuple[ResourceRef, str]]) -> None:
+    logger.exception("cannot judge %s; the other items go on", item.resource.arn)
+    failed.append((item.resource, f"{type(error).__name__}: {error}"[:300]))
 
 
 def _notification(candidate: _Candidate) -> Notification | None:
