@@ -209,7 +209,7 @@ def _cosign(
     if not found.cosign and not pems:
         return None, []
     from provenance_guard.signatures.cosign import load_keys, verify_bundle, verify_simple_signing
-    from provenance_guard.signatures.jws import SignatureError
+    from provenance_guard.signatures.envelope import SignatureError
 
     keys, key_errors = load_keys(pems)
     for candidate in found.cosign:

@@ -16,6 +16,7 @@ from typing import Any
 
 import cbor2
 
+from provenance_guard.collect.ecr_signature import COSE_ENVELOPE
 from provenance_guard.signatures.envelope import (
     Envelope,
     SignatureError,
@@ -26,7 +27,7 @@ from provenance_guard.signatures.envelope import (
     target_of,
 )
 
-MEDIA_TYPE = "application/cose"
+MEDIA_TYPE = COSE_ENVELOPE
 COSE_SIGN1_TAG = 18
 ALG, CRIT, CTY, X5CHAIN = 1, 2, 3, 33
 _DECODE_ERRORS = (cbor2.CBORError, ValueError, TypeError, LookupError, ArithmeticError, RecursionError, OSError)

@@ -32,15 +32,16 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from provenance_guard.signatures.jws import SignatureError
+from provenance_guard.collect.ecr_signature import COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE
+from provenance_guard.signatures.envelope import SignatureError
 
 SIMPLE_SIGNING_TYPE = "cosign container image signature"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate"
-BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+BUNDLE_MEDIA_TYPE = SIGSTORE_BUNDLE
 IN_TOTO = "application/vnd.in-toto+json"
 STATEMENT_TYPES = frozenset({"https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"})
-SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
+SIGN_PREDICATE = COSIGN_SIGN_PREDICATE
 MAX_DSSE_SIGNATURES = 8
 MIN_RSA_BITS = 2048
 

@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from provenance_guard.collect.ecr_signature import JWS_ENVELOPE
 from provenance_guard.signatures.envelope import (
     TIMES,
     Envelope,
@@ -24,10 +25,7 @@ from provenance_guard.signatures.envelope import (
     target_of,
 )
 
-__all__ = ["MEDIA_TYPE", "Envelope", "SignatureError", "verify_jws"]
-"""`Envelope` and `SignatureError` live in `envelope.py`; they stay importable from here."""
-
-MEDIA_TYPE = "application/jose+json"
+MEDIA_TYPE = JWS_ENVELOPE
 HEADER_PARAMETERS = frozenset({"alg", "crit", "cty"})
 """JOSE's own protected header parameters; every other protected header is a signed Notary attribute."""
 
