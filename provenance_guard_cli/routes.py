@@ -56,23 +56,23 @@ def routes_from_template(template: Mapping[str, Any]) -> list[Route]:
     return routes
 
 
-def load_template(path: Path | None = None, stack_name: str = "ProvenanceGuard") -> dict[str, Any]:
+def load_template(path: Path | None = None) -> dict[str, Any]:
     """The synthesized template at `path`, or a fresh synth of the project's app into build/replay.out."""
-    if path is None:
-        path = synthesize(PROJECT_ROOT / "build" / "replay.out") / f"{stack_name}.template.json"
-    data: dict[str, Any] = json.loads(path.read_text())
+    data: dict[str, Any] = json.loads((path or synthesize(PROJECT_ROOT / "build" / "replay.out")).read_text())
     return data
 
 
 def synthesize(outdir: Path) -> Path:
+    """Synthesize the project's app with cdk.json's context into `outdir`; the template of its first
+    stack (whatever `provenance-guard:stack-name` and `provenance-guard:regions` name it)."""
     from aws_cdk import App
 
     import stacks  # noqa: F401 - selects the project's Node.js before aws_cdk loads
     from stacks.application import build_app
 
     context = json.loads((PROJECT_ROOT / "cdk.json").read_text()).get("context", {})
-    build_app(App(outdir=str(outdir), context=context)).synth()
-    return outdir
+    assembly = build_app(App(outdir=str(outdir), context=context)).synth()
+    return outdir / assembly.stacks[0].template_file
 
 
 def _get_att(value: Mapping[str, Any]) -> str:

@@ -21,8 +21,7 @@ REGION = "us-east-1"
 
 @pytest.fixture(scope="session")
 def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = synthesize(tmp_path_factory.mktemp("cdk.out"))
-    return outdir / "ProvenanceGuard.template.json"
+    return synthesize(tmp_path_factory.mktemp("cdk.out"))
 
 
 @pytest.fixture(scope="session")
