@@ -137,6 +137,8 @@ class Emulator:
                 break
             except OSError:
                 time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the emulator did not start on {self.url}")
         os.environ["AWS_ENDPOINT_URL"] = self.url
         return self.url
 

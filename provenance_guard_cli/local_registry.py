@@ -139,9 +139,6 @@ class RegistryPusher:
             body: bytes = response.read()
             return body
 
-    def delete_manifest(self, repository: str, digest: str) -> None:
-        self._request("DELETE", f"/v2/{repository}/manifests/{digest}", b"", {})
-
     def _request(self, method: str, path: str, data: bytes, headers: Mapping[str, str]) -> Any:
         url = path if path.startswith("http") else self.url + path
         request = urllib.request.Request(

@@ -9,15 +9,12 @@ own results never schedule another, so the work is bounded: at most two extra ev
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provenance_guard.events import Action, Envelope, Work
 from provenance_guard.model import ResourceKind, ResourceRef
-from provenance_guard.sweep import PAGE_SIZE, PAGE_SOURCE, SweepScope, named_work, page, page_body
-
-logger = logging.getLogger(__name__)
+from provenance_guard.sweep import PAGE_SIZE, PAGE_SOURCE, SweepScope, named_work, page, send_pages
 
 DETAIL_TYPE = "Recheck"
 DELAYS_SECONDS = (120, 900)
@@ -42,19 +39,9 @@ def messages(refs: Sequence[ResourceRef]) -> list[dict[str, Any]]:
 
 
 def schedule(sqs: Any, queue_url: str, refs: Sequence[ResourceRef]) -> int:
-    """Send the rechecks of `refs` to `queue_url`, once per delay; returns how many messages SQS took."""
-    entries = [
-        {"Id": f"{delay}-{index}", "MessageBody": page_body(message), "DelaySeconds": delay}
-        for delay in DELAYS_SECONDS
-        for index, message in enumerate(messages(refs))
-    ]
-    sent = 0
-    for start in range(0, len(entries), 10):
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
-        sent += len(response.get("Successful", []))
-        for failed in response.get("Failed", []):
-            logger.warning("a recheck was not queued; the daily sweep will judge it", extra={"failed": failed})
-    return sent
+    """Send the rechecks of `refs` to `queue_url`, once per delay; returns how many messages were sent
+    (`SweepQueueError` when SQS refuses some)."""
+    return sum(send_pages(sqs, queue_url, messages(refs), delay) for delay in DELAYS_SECONDS)
 
 
 def recheck_work(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:

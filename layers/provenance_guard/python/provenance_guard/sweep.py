@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,23 +190,27 @@ class SweepQueueError(RuntimeError):
     """SQS refused some sweep pages; the sweep request is retried (pages already sent are harmless twice)."""
 
 
-def send_pages(sqs: Any, queue_url: str, pages: Iterator[dict[str, Any]]) -> int:
-    """Send the pages to the sweep queue, ten per call; returns how many were sent."""
+def send_pages(sqs: Any, queue_url: str, pages: Iterable[dict[str, Any]], delay_seconds: int = 0) -> int:
+    """Send the pages to `queue_url`, ten per call (each delayed by `delay_seconds`); returns how many
+    were sent. `SweepQueueError` when SQS refuses some."""
     sent = 0
     batch: list[dict[str, Any]] = []
     for message in pages:
         batch.append(message)
         if len(batch) == 10:
-            sent += _send(sqs, queue_url, batch)
+            sent += _send(sqs, queue_url, batch, delay_seconds)
             batch = []
     if batch:
-        sent += _send(sqs, queue_url, batch)
+        sent += _send(sqs, queue_url, batch, delay_seconds)
     return sent
 
 
-def _send(sqs: Any, queue_url: str, batch: list[dict[str, Any]]) -> int:
-    entries = [{"Id": str(index), "MessageBody": page_body(message)} for index, message in enumerate(batch)]
+def _send(sqs: Any, queue_url: str, batch: list[dict[str, Any]], delay_seconds: int) -> int:
+    entries = [
+        {"Id": str(index), "MessageBody": page_body(message), "DelaySeconds": delay_seconds}
+        for index, message in enumerate(batch)
+    ]
     response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
     if response.get("Failed"):
-        raise SweepQueueError(f"SQS refused {len(response['Failed'])} sweep pages: {response['Failed'][:3]}")
+        raise SweepQueueError(f"SQS refused {len(response['Failed'])} pages: {response['Failed'][:3]}")
     return len(entries)
