@@ -77,48 +77,25 @@ class FindingStateStore:
             records.extend(_from_item(item) for item in page.get("Items", []))
         return records
 
-    def active_resources(self, account: str, region: str) -> set[str]:
-        """ARNs of the resources with ACTIVE findings in one account and Region (for reconciliation).
+    def active_resources(self, account: str, region: str, arn_prefix: str | None = None) -> set[str]:
+        """ARNs of the resources with ACTIVE findings in one account and Region, optionally only those
+        starting with `arn_prefix` (the images of a deleted repository).
 
-        A filtered scan: the sweep runs it once a day, and it reads keys and three attributes only.
-        """
+        A filtered scan reading keys and three attributes: the sweep's reconciliation runs it once a
+        day, and a deleted repository (CloudTrail DeleteRepository) is rare; no index serves either."""
+        condition = "RecordState = :active AND Account = :account AND #region = :region"
+        values = {":active": {"S": "ACTIVE"}, ":account": {"S": account}, ":region": {"S": region}}
+        if arn_prefix is not None:
+            condition += " AND begins_with(ResourceArn, :prefix)"
+            values[":prefix"] = {"S": arn_prefix}
         arns: set[str] = set()
         paginator = self._dynamodb.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table,
             ProjectionExpression="ResourceArn",
-            FilterExpression="RecordState = :active AND Account = :account AND #region = :region",
+            FilterExpression=condition,
             ExpressionAttributeNames={"#region": "Region"},
-            ExpressionAttributeValues={
-                ":active": {"S": "ACTIVE"},
-                ":account": {"S": account},
-                ":region": {"S": region},
-            },
-        ):
-            arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
-        return arns
-
-    def active_resources_under(self, arn_prefix: str, account: str, region: str) -> set[str]:
-        """ARNs starting with `arn_prefix` that have ACTIVE findings (the images of a deleted repository).
-
-        A filtered scan, like `active_resources`: the table has no index by ARN prefix, and the calls
-        that need this (CloudTrail DeleteRepository) are rare."""
-        arns: set[str] = set()
-        paginator = self._dynamodb.get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self._table,
-            ProjectionExpression="ResourceArn",
-            FilterExpression=(
-                "RecordState = :active AND Account = :account AND #region = :region"
-                " AND begins_with(ResourceArn, :prefix)"
-            ),
-            ExpressionAttributeNames={"#region": "Region"},
-            ExpressionAttributeValues={
-                ":active": {"S": "ACTIVE"},
-                ":account": {"S": account},
-                ":region": {"S": region},
-                ":prefix": {"S": arn_prefix},
-            },
+            ExpressionAttributeValues=values,
         ):
             arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
         return arns

@@ -124,7 +124,6 @@ class RepositoryDeletion:
             return []
         prefix = f"{ref.arn}/sha256:"
         images = (
-            ref_from_arn(arn, ref.account)
-            for arn in self._state.active_resources_under(prefix, ref.account, ref.region)
+            ref_from_arn(arn, ref.account) for arn in self._state.active_resources(ref.account, ref.region, prefix)
         )
         return sorted((i for i in images if i is not None and i.kind is ResourceKind.ECR_IMAGE), key=lambda i: i.name)
