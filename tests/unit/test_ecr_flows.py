@@ -386,3 +386,25 @@ def test_registry_settings_are_read_once_per_run_and_again_in_the_next(ecr, push
     assert calls.count("GetRegistryScanningConfiguration") == 1
     scan_on_push = by_control(report)[("PG.ECR.1", "team/app0")]
     assert scan_on_push.verdict.status.value == "FAILED"  # the next run saw the change
+
+
+def test_a_multi_platform_push_reads_each_platform_image_once(ecr, pusher, ecr_service):
+    """The index's snapshot reads its platform images; their own work items in the same run reuse them."""
+    ecr.create_repository(repositoryName="multi-once")
+    arm = push_image(ecr, pusher, "multi-once", image_manifest(pusher, "multi-once", labels=BASE))
+    amd = push_image(ecr, pusher, "multi-once", image_manifest(pusher, "multi-once", labels=BASE, layer=b"amd"))
+    index = push_image(ecr, pusher, "multi-once", image_index([("linux/arm64", arm), ("linux/amd64", amd)]), "v1")
+    described: list[str] = []
+    session = ecr_service.clients._get_session()
+    session.events.register(
+        "provide-client-params.ecr.DescribeImages",
+        lambda params, **_: described.extend(i["imageDigest"] for i in params.get("imageIds", [])),
+    )
+
+    report = ecr_service.pipeline.run(parse_event(pushed_event("multi-once", index.digest)))
+
+    assert {e.ref.name for e in report.evaluated} >= {f"multi-once@{d.digest}" for d in (index, arm, amd)}
+    assert sorted(described) == sorted([index.digest, arm.digest, amd.digest])
+    again = ecr_service.pipeline.run(parse_event(pushed_event("multi-once", index.digest)))
+    assert again.unchanged == len(again.evaluated)  # a new run reads them again (and finds nothing changed)
+    assert len(described) == 6

@@ -42,7 +42,10 @@ def utc_now() -> datetime:
 
 
 def collectors(
-    clients: ClientFactory, registries: EcrRegistries, ecr: EcrRegistryReader | None = None
+    clients: ClientFactory,
+    registries: EcrRegistries,
+    ecr: EcrRegistryReader | None = None,
+    images: EcrImageCollector | None = None,
 ) -> dict[ResourceKind, Collector]:
     amis = AmiCollector(clients)
     ecr = ecr or EcrRegistryReader(clients)
@@ -50,7 +53,7 @@ def collectors(
         ResourceKind.AMI: amis,
         ResourceKind.INSTANCE: InstanceCollector(clients, amis),
         ResourceKind.ECR_REPOSITORY: EcrRepositoryCollector(clients, ecr),
-        ResourceKind.ECR_IMAGE: EcrImageCollector(clients, registries, ecr),
+        ResourceKind.ECR_IMAGE: images or EcrImageCollector(clients, registries, ecr),
     }
     # A container-image function's image is read by the collector that judges ECR images (PG.LAMBDA.6).
     found[ResourceKind.LAMBDA_FUNCTION] = LambdaFunctionCollector(clients, lambda: found.get(ResourceKind.ECR_IMAGE))
@@ -91,11 +94,12 @@ def build_service(
     # No table (the CLI without --table): nothing to diff against, so every result counts as new.
     state = FindingStateStore(clients.client("dynamodb"), settings.table_name) if settings.table_name else None
     registries = EcrRegistries(clients, settings.registry_url)
-    ecr = EcrRegistryReader(clients, per_run=True)
+    ecr = EcrRegistryReader(clients, per_run=True)  # what one run reads once: see each `forget`
+    images = EcrImageCollector(clients, registries, ecr, per_run=True)
     pipeline = Pipeline(
         registry=registry,
-        collectors=collectors(clients, registries, ecr),
-        on_run_start=(ecr.forget,),
+        collectors=collectors(clients, registries, ecr, images),
+        on_run_start=(ecr.forget, images.forget),
         expanders=expanders(clients, registries, state),
         policy=policy,
         state=state,

@@ -166,8 +166,11 @@ class EcrRegistryReader:
         return tuple(rules)
 
     def repository_tags(self, ref: ResourceRef, repository_arn: str) -> dict[str, str]:
-        response = self._clients.client("ecr", ref.region).list_tags_for_resource(resourceArn=repository_arn)
-        return {t["Key"]: t["Value"] for t in response.get("tags", [])}
+        def read(region: str) -> dict[str, str]:
+            response = self._clients.client("ecr", region).list_tags_for_resource(resourceArn=repository_arn)
+            return {t["Key"]: t["Value"] for t in response.get("tags", [])}
+
+        return self._once(f"tags {repository_arn}", ref.region, read)
 
 
 class EcrRepositoryCollector:

@@ -104,15 +104,38 @@ class _RegistryContext:
 
 
 class EcrImageCollector:
-    def __init__(self, clients: ClientFactory, registries: EcrRegistries, registry: EcrRegistryReader | None = None):
+    def __init__(
+        self,
+        clients: ClientFactory,
+        registries: EcrRegistries,
+        registry: EcrRegistryReader | None = None,
+        *,
+        per_run: bool = False,
+    ):
+        """With `per_run`, an image is read at most once between two `forget()` calls (the pipeline
+        calls it as each run starts): an index's platform images, also queued as work of their own, and
+        a digest several Lambda versions serve are not read again in the same run."""
         self._clients = clients
         self._registries = registries
         self._registry = registry or EcrRegistryReader(clients)
         self._scans = ScanReader(clients)
         self._revocation = RevocationChecker(clients)
+        self._per_run = per_run
+        self._read: dict[ResourceRef, EcrImageSnapshot | None] = {}
+
+    def forget(self) -> None:
+        self._read.clear()
 
     def collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         """The image's snapshot, or None when the digest (or its repository) no longer exists."""
+        if ref not in self._read:
+            snapshot = self._collect(ref)
+            if not self._per_run:
+                return snapshot
+            self._read[ref] = snapshot
+        return self._read[ref]
+
+    def _collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         repository, digest = split_image_name(ref.name)
         detail = self._describe(ref.region, repository, digest)
         if detail is None:
@@ -129,8 +152,15 @@ class EcrImageCollector:
         platforms = []
         for entry in platform_entries(manifest):
             child_ref = replace(ref, name=f"{repository}@{entry.digest}")
-            child = self._describe(ref.region, repository, entry.digest)
-            child_snapshot = self._snapshot(child_ref, repository, entry.digest, child, context)[0] if child else None
+            if child_ref in self._read:
+                child_snapshot = self._read[child_ref]
+            else:
+                child = self._describe(ref.region, repository, entry.digest)
+                child_snapshot = (
+                    self._snapshot(child_ref, repository, entry.digest, child, context)[0] if child else None
+                )
+                if self._per_run:
+                    self._read[child_ref] = child_snapshot
             platforms.append((entry.platform or "unknown", child_snapshot))
         return replace(snapshot, platforms=tuple(platforms))
 
