@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from provenance_guard_cli.local_registry import RegistryPusher
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,8 +41,16 @@ def fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def local_registry() -> Iterator[str]:
     """A real distribution registry (Debian's docker-registry) on loopback for the whole session; its URL.
 
-    Started on first use only, stopped at the end of the session. `make install` installs the package."""
+    Started on first use only, stopped at the end of the session. The Makefile installs the package."""
     from provenance_guard_cli.local_registry import LocalRegistry
 
     with LocalRegistry() as registry:
         yield registry.url
+
+
+@pytest.fixture
+def pusher(local_registry: str) -> RegistryPusher:
+    """Pushes blobs and manifests to the session's local registry (`RegistryPusher`)."""
+    from provenance_guard_cli.local_registry import RegistryPusher
+
+    return RegistryPusher(local_registry)

@@ -41,11 +41,6 @@ def ecr(client: Any) -> Any:
     return client("ecr")
 
 
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
 def enhanced(ecr: Any, pattern: str = "*", frequency: str = "CONTINUOUS_SCAN") -> None:
     ecr.put_registry_scanning_configuration(
         scanType="ENHANCED",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from provenance_guard_cli.backing import Backing
-from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.local_registry import image_manifest, push_image
 from provenance_guard_cli.sample_account import sample_event
 from provenance_guard_cli.sample_containers import image_pushed
 from tests.e2e.signature_support import backing_with_signatures, signature_status
@@ -40,8 +40,8 @@ def backing(emulator: Any, local_registry: str, tmp_path: Path) -> Backing:
     return backing_with_signatures(emulator.url, local_registry, tmp_path, trust_the_key)
 
 
-def test_a_legacy_sig_push_turns_its_image_from_failed_to_passed(client, local_registry, replayer):
-    ecr, pusher = client("ecr"), RegistryPusher(local_registry)
+def test_a_legacy_sig_push_turns_its_image_from_failed_to_passed(client, pusher, replayer):
+    ecr = client("ecr")
     ecr.create_repository(repositoryName="signed/cosign", imageTagMutability="IMMUTABLE")
     image = push_image(ecr, pusher, "signed/cosign", image_manifest(pusher, "signed/cosign", layer=b"cosign"), "v1")
     assert signature_status(replayer.replay(image_pushed("signed/cosign", image.digest), "push")) == {
@@ -66,8 +66,8 @@ def test_a_legacy_sig_push_turns_its_image_from_failed_to_passed(client, local_r
     assert fields["provenance-guard/Evidence/Format"] == "cosign simple-signing"
 
 
-def test_a_bundle_referrer_turns_its_image_from_failed_to_passed(client, local_registry, replayer):
-    ecr, pusher = client("ecr"), RegistryPusher(local_registry)
+def test_a_bundle_referrer_turns_its_image_from_failed_to_passed(client, pusher, replayer):
+    ecr = client("ecr")
     ecr.create_repository(repositoryName="signed/bundle", imageTagMutability="IMMUTABLE")
     image = push_image(ecr, pusher, "signed/bundle", image_manifest(pusher, "signed/bundle", layer=b"bundle"), "v1")
     assert signature_status(replayer.replay(image_pushed("signed/bundle", image.digest), "push")) == {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from provenance_guard_cli.backing import Backing
-from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+from provenance_guard_cli.local_registry import image_manifest, push_image
 from provenance_guard_cli.notation import descriptor as target_of
 from provenance_guard_cli.notation import push_notation_signature
 from provenance_guard_cli.sample_containers import image_pushed, signature_pushed
@@ -44,9 +44,9 @@ def backing(emulator: Any, local_registry: str, tmp_path: Path, ca: tuple[Issued
     return backing_with_signatures(emulator.url, local_registry, tmp_path, trust_the_test_ca)
 
 
-def test_an_image_signed_after_its_push_turns_from_failed_to_passed(client, local_registry, replayer, ca):
+def test_an_image_signed_after_its_push_turns_from_failed_to_passed(client, pusher, replayer, ca):
     root, leaf = ca
-    ecr, pusher = client("ecr"), RegistryPusher(local_registry)
+    ecr = client("ecr")
     ecr.create_repository(repositoryName="signed/api", imageTagMutability="IMMUTABLE")
     image = push_image(ecr, pusher, "signed/api", image_manifest(pusher, "signed/api", layer=b"signed"), "v1")
 

@@ -41,11 +41,6 @@ def ecr(aws: None) -> Any:
 
 
 @pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
-@pytest.fixture
 def ecr_service(make_service: Callable[..., Service], local_registry: str) -> Service:
     return make_service(registry_url=local_registry)
 

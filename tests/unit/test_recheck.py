@@ -17,7 +17,6 @@ from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
 from provenance_guard_cli.emulator import ecr_signing
 from provenance_guard_cli.emulator.signer_notation import root_pem
-from provenance_guard_cli.local_registry import RegistryPusher
 from provenance_guard_cli.notation import aws_signer_envelope, push_notation_signature
 from tests.unit.controls.conftest import new_image
 from tests.unit.ecr_support import ecr_event, image_ref
@@ -45,14 +44,16 @@ def queue(aws: None) -> tuple[Any, str]:
 
 
 @pytest.fixture
-def setup(aws: None, local_registry: str, queue: tuple[Any, str], make_service: Callable[..., Service]) -> Any:
+def setup(
+    aws: None, local_registry: str, pusher: Any, queue: tuple[Any, str], make_service: Callable[..., Service]
+) -> Any:
     ecr, signer = boto3.client("ecr", region_name=REGION), boto3.client("signer", region_name=REGION)
     ecr.create_repository(repositoryName="team/app")
     signer.put_signing_profile(profileName="release", platformId="Notation-OCI-SHA384-ECDSA")
     rule = {"signingProfileArn": PROFILE, "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD_MATCH"}]}
     ecr.put_signing_configuration(signingConfiguration={"rules": [rule]})
     service = make_service(POLICY, registry_url=local_registry, recheck_queue_url=queue[1])
-    return ecr, signer, RegistryPusher(local_registry), service
+    return ecr, signer, pusher, service
 
 
 def delayed(queue: tuple[Any, str]) -> int:

@@ -18,7 +18,7 @@ from provenance_guard.model import ResourceKind
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.sweep import ecr_images, ecr_repositories
 from provenance_guard_cli.emulator.ecr_scans import plan_scan
-from provenance_guard_cli.local_registry import RegistryPusher, image_index, image_manifest, push_image
+from provenance_guard_cli.local_registry import image_index, image_manifest, push_image
 from tests.unit.ecr_support import image_ref, repository_ref
 from tests.unit.support import ACCOUNT, REGION
 
@@ -36,11 +36,6 @@ CVE = {
 @pytest.fixture
 def ecr(aws: None) -> Any:
     return boto3.client("ecr", region_name=REGION)
-
-
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
 
 
 @pytest.fixture

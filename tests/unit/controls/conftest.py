@@ -32,11 +32,6 @@ def ecr(aws: None) -> Any:
 
 
 @pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
-@pytest.fixture
 def collector(aws: None, local_registry: str) -> EcrImageCollector:
     clients = ClientFactory(max_attempts=2)  # an injected outage is noticed without minutes of backoff
     return EcrImageCollector(clients, EcrRegistries(clients, local_registry))

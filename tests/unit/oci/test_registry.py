@@ -19,11 +19,6 @@ SIGNATURE_TYPE = "application/vnd.cncf.notary.signature"
 BASE = {"org.opencontainers.image.base.name": "public.ecr.aws/docker/library/alpine:3.20"}
 
 
-@pytest.fixture
-def pusher(local_registry: str) -> RegistryPusher:
-    return RegistryPusher(local_registry)
-
-
 def test_reads_a_manifest_by_digest_and_by_tag(local_registry, pusher):
     pushed = pusher.manifest("reader/app", image_manifest(pusher, "reader/app", labels=BASE), "v1")
     reader = RegistryReader(local_registry)
