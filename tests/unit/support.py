@@ -6,7 +6,11 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
+    from botocore.exceptions import ClientError
 
 from provenance_guard.collect.ami import AmiSnapshot, BlockDevice, LaunchPermission
 from provenance_guard.model import ResourceKind, ResourceRef
@@ -170,3 +174,8 @@ class Inbox:
 
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(envelope["Message"]) for envelope in self.messages()]
+
+
+def error_code(raised: pytest.ExceptionInfo[ClientError]) -> str:
+    """The AWS error code of a `pytest.raises(ClientError)` result."""
+    return str(raised.value.response["Error"]["Code"])

@@ -60,6 +60,36 @@ def imagebuilder(aws: None, boto_session: boto3.Session) -> Any:
 
 
 @pytest.fixture
+def ecr(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("ecr")
+
+
+@pytest.fixture
+def inspector(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("inspector2")
+
+
+@pytest.fixture
+def lam(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("lambda")
+
+
+@pytest.fixture
+def iam(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("iam")
+
+
+@pytest.fixture
+def s3(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("s3")
+
+
+@pytest.fixture
+def signer(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("signer")
+
+
+@pytest.fixture
 def securityhub(aws: None, boto_session: boto3.Session) -> Any:
     client = boto_session.client("securityhub")
     client.enable_security_hub()

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.unit.emulator.model_shapes import enum, input_members, shape_members
+from tests.unit.support import error_code
 
 ACCOUNT = "123456789012"
 ORG_ARN = "arn:aws:organizations::111111111111:organization/o-abcdefghij"
@@ -30,10 +31,6 @@ def describe(ec2: Any, image_id: str, **kwargs: Any) -> dict[str, Any]:
     assert len(images) == 1
     image: dict[str, Any] = images[0]
     return image
-
-
-def error_code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(excinfo.value.response["Error"]["Code"])
 
 
 def test_register_image_honours_parameters(ec2: Any) -> None:

@@ -24,16 +24,6 @@ CVE = {
 LOW = {"id": "CVE-2025-0002", "severity": "LOW", "package": "zlib", "version": "1.3"}
 
 
-@pytest.fixture
-def ecr(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("ecr")
-
-
-@pytest.fixture
-def inspector(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("inspector2")
-
-
 def push(ecr: Any, repository: str, seed: str = "a", tag: str | None = "v1", **document: Any) -> str:
     config = {
         "mediaType": "application/vnd.oci.image.config.v1+json",

@@ -3,23 +3,11 @@ filtered by the criteria (moto answers from a static queue), paged, closed findi
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from botocore.exceptions import ClientError
 
 from provenance_guard_cli.emulator.ecr_scans import plan_scan
 from tests.unit.emulator.test_ecr import CVE, LOW, enhanced, push
-
-
-@pytest.fixture
-def ecr(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("ecr")
-
-
-@pytest.fixture
-def inspector(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("inspector2")
 
 
 def equals(value: str) -> list[dict[str, str]]:

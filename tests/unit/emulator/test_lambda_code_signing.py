@@ -8,24 +8,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.unit.lambda_support import code_signing_config, create_function
+from tests.unit.support import error_code
 
 PROFILE_VERSION = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/release/abcdef0123"
 OTHER_VERSION = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/nightly/0123abcdef"
 UNKNOWN = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg"
-
-
-@pytest.fixture
-def lam(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("lambda")
-
-
-@pytest.fixture
-def iam(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("iam")
-
-
-def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(error.value.response["Error"]["Code"])
 
 
 def test_create_get_and_list(lam: Any) -> None:

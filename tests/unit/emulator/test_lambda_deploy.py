@@ -25,30 +25,7 @@ from tests.unit.lambda_support import (
     sign,
     signing_profile,
 )
-
-
-@pytest.fixture
-def lam(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("lambda")
-
-
-@pytest.fixture
-def iam(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("iam")
-
-
-@pytest.fixture
-def s3(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("s3")
-
-
-@pytest.fixture
-def signer(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("signer")
-
-
-def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(error.value.response["Error"]["Code"])
+from tests.unit.support import error_code
 
 
 def signing_of(lam: Any, name: str, qualifier: str | None = None) -> tuple[str | None, str | None]:

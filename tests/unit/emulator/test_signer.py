@@ -12,20 +12,7 @@ from botocore.exceptions import ClientError
 
 from provenance_guard_cli.emulator.signer import jobs_of, read_signature, sign_archive
 from tests.unit.lambda_support import Profile, archive, sign, signing_profile, versioned_bucket
-
-
-@pytest.fixture
-def s3(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("s3")
-
-
-@pytest.fixture
-def signer(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("signer")
-
-
-def error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
-    return str(error.value.response["Error"]["Code"])
+from tests.unit.support import error_code
 
 
 def test_a_signing_job_writes_a_signed_package_naming_the_job_and_profile_version(s3: Any, signer: Any) -> None:

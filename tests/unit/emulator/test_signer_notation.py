@@ -21,18 +21,8 @@ PAYLOAD = json.dumps({"targetArtifact": {"mediaType": "x", "digest": "sha256:" +
 
 
 @pytest.fixture
-def signer(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("signer")
-
-
-@pytest.fixture
 def signer_data(aws: None, boto_session: Any) -> Any:
     return boto_session.client("signer-data")
-
-
-@pytest.fixture
-def ecr(aws: None, boto_session: Any) -> Any:
-    return boto_session.client("ecr")
 
 
 def profile(signer: Any, name: str = "release", platform: str = PLATFORM) -> dict[str, Any]:
