@@ -8,13 +8,11 @@ from typing import Any
 from provenance_guard.collect.ecr import EcrRepositorySnapshot, RegistryScanning, ScanningRule
 from provenance_guard.collect.ecr_image import BaseImage, EcrImageSnapshot
 from provenance_guard.collect.ecr_scan import BASIC, INSPECTOR, ScanResult, Vulnerability
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import ResourceKind, ResourceRef
 from tests.unit.support import ACCOUNT, REGION, T0, load_event
 
 DIGEST = "sha256:" + "ab" * 32
 OTHER_DIGEST = "sha256:" + "cd" * 32
-CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", T0)
 
 
 def repository_ref(name: str = "team/app") -> ResourceRef:

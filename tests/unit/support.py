@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
 from provenance_guard.collect.ami import AmiSnapshot, BlockDevice, LaunchPermission
+from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import ResourceKind, ResourceRef
 
 ACCOUNT = "123456789012"
@@ -21,6 +22,8 @@ REGION = "us-east-1"
 OTHER_ACCOUNT = "444455556666"
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 T0 = datetime(2025, 1, 15, 12, 0, 0, tzinfo=UTC)
+CONTEXT = EvaluationContext(ACCOUNT, REGION, "aws", T0)
+"""What a control knows besides snapshot and policy, at T0."""
 NO_THROTTLE = 1_000_000.0
 """Security Hub requests per second for services built in tests: the real `RateLimiter` that
 `build_service` creates then never waits measurably (its spacing is tested with a fake clock)."""

@@ -7,12 +7,11 @@ from typing import Any
 import pytest
 
 from provenance_guard.controls import registry
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Severity, Status, Verdict
 from provenance_guard.policy import Policy
-from tests.unit.support import ACCOUNT, OTHER_ACCOUNT, REGION, T0, ami_ref, ami_snapshot, permissions
+from tests.unit.support import ACCOUNT, OTHER_ACCOUNT, ami_ref, ami_snapshot, permissions
+from tests.unit.support import CONTEXT as CTX
 
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
 ORG = "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"
 OU = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef3456"
 OTHER_ORG_OU = "arn:aws:organizations::999988887777:ou/o-zzzzzzzzzz/ou-zz99-zzzzzzzz"

@@ -14,8 +14,8 @@ from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status, Verdict
 from provenance_guard.policy import Policy
 from tests.unit.support import ACCOUNT, REGION, T0, ami_snapshot
+from tests.unit.support import CONTEXT as CTX
 
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
 STIG = "arn:aws:imagebuilder:us-east-1:aws:component/stig-build-linux-high/2025.1.0/1"
 CIS_PATTERN = "arn:aws:imagebuilder:*:aws:component/cis-hardening-*"
 STIG_PATTERN = "arn:aws:imagebuilder:*:aws:component/stig-build-linux-*"

@@ -8,8 +8,8 @@ from provenance_guard.collect.ecr_image import BaseImage
 from provenance_guard.controls.ecr_image import is_trusted, registry_location, trusted_provenance
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy
-from tests.unit.ecr_support import CONTEXT, OTHER_DIGEST, image, image_ref
-from tests.unit.support import ACCOUNT
+from tests.unit.ecr_support import OTHER_DIGEST, image, image_ref
+from tests.unit.support import ACCOUNT, CONTEXT
 
 POLICY = Policy.from_document(
     {"version": 1, "container": {"trusted_registries": ["self", "public.ecr.aws/docker/library"]}}

@@ -7,7 +7,8 @@ import pytest
 from provenance_guard.controls.ecr_repository import immutable_tags, scanning_enabled
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy
-from tests.unit.ecr_support import CONTEXT, repository, scanning
+from tests.unit.ecr_support import repository, scanning
+from tests.unit.support import CONTEXT
 
 POLICY = Policy()
 

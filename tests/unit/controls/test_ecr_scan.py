@@ -10,8 +10,8 @@ from provenance_guard.controls.ecr_scan import scanned_and_fresh, vulnerabilitie
 from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE
 from provenance_guard.model import Severity, Status
 from provenance_guard.policy import Policy
-from tests.unit.ecr_support import CONTEXT, OTHER_DIGEST, basic_scan, image, image_ref, scan, vulnerability
-from tests.unit.support import T0
+from tests.unit.ecr_support import OTHER_DIGEST, basic_scan, image, image_ref, scan, vulnerability
+from tests.unit.support import CONTEXT, T0
 
 DEFAULT = Policy()
 

@@ -6,12 +6,10 @@ from datetime import timedelta
 
 from provenance_guard.collect.instance import InstanceSnapshot
 from provenance_guard.controls import registry
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import ResourceKind, ResourceRef, Status, Verdict
 from provenance_guard.policy import Policy
 from tests.unit.support import ACCOUNT, OTHER_ACCOUNT, REGION, T0, ami_snapshot
-
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
+from tests.unit.support import CONTEXT as CTX
 
 
 def instance(ami=None, tags=None, image_id="ami-0123456789abcdef0") -> InstanceSnapshot:

@@ -14,9 +14,9 @@ from provenance_guard.lambda_identifiers import parse_image_uri
 from provenance_guard.model import Reason, ResourceKind, ResourceRef, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 from tests.unit.lambda_support import function_snapshot, function_version, lambda_policy
-from tests.unit.support import ACCOUNT, REGION, T0
+from tests.unit.support import ACCOUNT, REGION
+from tests.unit.support import CONTEXT as CTX
 
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
 DIGEST = "sha256:" + "ab" * 32
 OWN = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/payments"
 FOREIGN = f"444455556666.dkr.ecr.{REGION}.amazonaws.com/payments"

@@ -16,8 +16,8 @@ from provenance_guard.lambda_runtimes import runtime_table
 from provenance_guard.model import Severity, Status, Verdict
 from tests.unit.lambda_support import PROFILE_VERSION_ARN, function_snapshot, function_version, lambda_policy
 from tests.unit.support import ACCOUNT, REGION, T0
+from tests.unit.support import CONTEXT as CTX
 
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
 OWN_LAYER = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:shared-utils:4"
 VENDOR = "444455556666"
 VENDOR_LAYER = f"arn:aws:lambda:{REGION}:{VENDOR}:layer:vendor-sdk:12"

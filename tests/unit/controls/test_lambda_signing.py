@@ -10,7 +10,6 @@ import pytest
 
 from provenance_guard.collect.lambda_model import CodeSigning, SigningJobStatus
 from provenance_guard.controls import registry
-from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import Status, Verdict
 from tests.unit.lambda_support import (
     CONFIG_ARN,
@@ -22,8 +21,8 @@ from tests.unit.lambda_support import (
     lambda_policy,
 )
 from tests.unit.support import ACCOUNT, REGION, T0
+from tests.unit.support import CONTEXT as CTX
 
-CTX = EvaluationContext(account=ACCOUNT, region=REGION, partition="aws", now=T0)
 NIGHTLY = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/nightly/9f8e7d6c5b"
 VENDOR = f"arn:aws:signer:{REGION}:444455556666:/signing-profiles/vendor/0a0b0c0d0e"
 
