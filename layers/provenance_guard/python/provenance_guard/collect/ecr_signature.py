@@ -60,24 +60,31 @@ def read_signatures(reader: RegistryReader, repository: str, digest: str) -> Sig
 
 
 def _candidate(reader: RegistryReader, repository: str, subject: str, digest: str) -> SignatureCandidate:
+    layer = _single_layer(reader, repository, subject, digest, "a signature")
+    if isinstance(layer, str):
+        return SignatureCandidate(digest, "-", None, layer)
+    if layer.media_type not in (JWS_ENVELOPE, COSE_ENVELOPE):
+        return SignatureCandidate(digest, layer.media_type, None, "the envelope type is not JWS or COSE")
+    if layer.size > MAX_ENVELOPE_BYTES:
+        return SignatureCandidate(digest, layer.media_type, None, f"the envelope is over {MAX_ENVELOPE_BYTES} bytes")
+    try:
+        envelope = reader.blob(repository, layer.digest, MAX_ENVELOPE_BYTES)
+    except RegistryError as error:
+        return SignatureCandidate(digest, layer.media_type, None, f"unreadable: {str(error)[:200]}")
+    return SignatureCandidate(digest, layer.media_type, envelope)
+
+
+def _single_layer(reader: RegistryReader, repository: str, subject: str, digest: str, what: str) -> Descriptor | str:
+    """The one layer of the referrer `digest` of `subject` (a signature envelope or a bundle), or why not."""
     try:
         manifest = reader.manifest(repository, digest)
-        if manifest.subject is None or manifest.subject.digest != subject:
-            return SignatureCandidate(digest, "-", None, "its subject is not this image")
-        layers = manifest.layers
-        if len(layers) != 1:
-            return SignatureCandidate(digest, "-", None, f"has {len(layers)} layers, a signature has exactly one")
-        layer = layers[0]
-        if layer.media_type not in (JWS_ENVELOPE, COSE_ENVELOPE):
-            return SignatureCandidate(digest, layer.media_type, None, "the envelope type is not JWS or COSE")
-        if layer.size > MAX_ENVELOPE_BYTES:
-            return SignatureCandidate(
-                digest, layer.media_type, None, f"the envelope is over {MAX_ENVELOPE_BYTES} bytes"
-            )
-        envelope = reader.blob(repository, layer.digest, MAX_ENVELOPE_BYTES)
-        return SignatureCandidate(digest, layer.media_type, envelope)
-    except (RegistryError, ManifestError) as error:
-        return SignatureCandidate(digest, "-", None, f"unreadable: {str(error)[:200]}")
+    except RegistryError as error:
+        return f"unreadable: {str(error)[:200]}"
+    if manifest.subject is None or manifest.subject.digest != subject:
+        return "its subject is not this image"
+    if len(manifest.layers) != 1:
+        return f"has {len(manifest.layers)} layers, {what} has exactly one"
+    return manifest.layers[0]
 
 
 COSIGN_SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -158,16 +165,10 @@ def _legacy(reader: RegistryReader, repository: str, digest: str) -> tuple[list[
 
 def _bundle(reader: RegistryReader, repository: str, subject: str, digest: str) -> CosignCandidate:
     short = digest[:19]
-    try:
-        manifest = reader.manifest(repository, digest)
-    except (RegistryError, ManifestError) as error:
-        return CosignCandidate(digest, "bundle", short, None, error=f"unreadable: {str(error)[:200]}")
-    if manifest.subject is None or manifest.subject.digest != subject:
-        return CosignCandidate(digest, "bundle", short, None, error="its subject is not this image")
-    if len(manifest.layers) != 1:
-        why = f"has {len(manifest.layers)} layers, a bundle referrer has exactly one"
-        return CosignCandidate(digest, "bundle", short, None, error=why)
-    return _blob_candidate(reader, repository, digest, "bundle", short, manifest.layers[0], SIGSTORE_BUNDLE)
+    layer = _single_layer(reader, repository, subject, digest, "a bundle referrer")
+    if isinstance(layer, str):
+        return CosignCandidate(digest, "bundle", short, None, error=layer)
+    return _blob_candidate(reader, repository, digest, "bundle", short, layer, SIGSTORE_BUNDLE)
 
 
 def _blob_candidate(
