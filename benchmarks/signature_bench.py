@@ -29,6 +29,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+
 TARGET_MS = 50.0
 RUNS = 50
 REGION = "us-east-1"
@@ -77,9 +79,9 @@ def main() -> int:
 
 
 def _collect(session: Any, registry_url: str, digest: str, gets: list[str]) -> Any:
-    from provenance_guard.collect.clients import ClientFactory
+    from provenance_guard.clients import ClientFactory
     from provenance_guard.collect.ecr_image import EcrImageCollector
-    from provenance_guard.model import ResourceKind, ResourceRef
+    from provenance_guard.model import ResourceRef
     from provenance_guard.oci import registry as oci_registry
     from provenance_guard.oci.ecr import EcrRegistries
 
@@ -93,7 +95,7 @@ def _collect(session: Any, registry_url: str, digest: str, gets: list[str]) -> A
     try:
         clients = ClientFactory(session)
         collector = EcrImageCollector(clients, EcrRegistries(clients, registry_url))
-        return collector.collect(ResourceRef(ResourceKind.ECR_IMAGE, f"team/app@{digest}", ACCOUNT, REGION))
+        return collector.collect(ResourceRef(ECR_IMAGE, f"team/app@{digest}", ACCOUNT, REGION))
     finally:
         oci_registry._open_without_redirects = opener
 

@@ -40,7 +40,7 @@ import urllib.request
 
 import boto3
 
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service
 from provenance_guard.settings import Settings

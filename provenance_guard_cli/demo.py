@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from provenance_guard.asff import from_asff
+from provenance_guard.findings import Finding
 from provenance_guard_cli.backing import ensure_backing, use_emulator_credentials
 from provenance_guard_cli.output import event_summary, findings_table
 from provenance_guard_cli.replay import Replayer
@@ -55,9 +57,9 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
             print(event_summary(result) + "\n", flush=True)
             notifications.extend(result.notifications)
             failed += sum(i.failed_records for i in result.invocations)
-        findings = []
+        findings: list[Finding] = []
         for page in client("securityhub").get_paginator("get_findings").paginate():
-            findings.extend(page["Findings"])
+            findings.extend(from_asff(finding) for finding in page["Findings"])
         print(f"Findings in Security Hub ({len(findings)}):\n")
         print(findings_table(findings))
         print(f"\nNotifications sent ({len(notifications)}):\n")

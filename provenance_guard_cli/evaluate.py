@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, Work
-from provenance_guard.model import Severity, partition_for_region, ref_from_arn
+from provenance_guard.asff import to_asff
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.kinds import ref_from_arn
+from provenance_guard.model import Severity, Status, partition_for_region
 from provenance_guard.pipeline import Evaluated
 from provenance_guard.service import build_service
 from provenance_guard.settings import Settings
 from provenance_guard.sweep import SweepScope, page_work, plan_pages
+from provenance_guard.work import Action, Work
 
 
 class EvaluateError(RuntimeError):
@@ -63,10 +65,7 @@ def evaluate(options: EvaluateOptions, progress: bool) -> list[Evaluated]:
 def failing_at_or_above(results: Sequence[Evaluated], threshold: Severity) -> list[Evaluated]:
     """FAILED results whose reported severity reaches `threshold` (exempted ones are INFORMATIONAL)."""
     return [
-        e
-        for e in results
-        if e.verdict.status.value == "FAILED"
-        and Severity(e.finding["FindingProviderFields"]["Severity"]["Label"]).rank >= threshold.rank
+        e for e in results if e.finding.status is Status.FAILED and e.finding.reported_severity.rank >= threshold.rank
     ]
 
 
@@ -90,4 +89,4 @@ def _progress(done: int, total: int, width: int = 30) -> None:
 
 
 def as_json(results: Sequence[Evaluated]) -> list[dict[str, Any]]:
-    return [dict(e.finding) for e in results]
+    return [to_asff(e.finding) for e in results]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from provenance_guard.asff import from_asff
+from provenance_guard.findings import Finding
+from provenance_guard.model import Status
 from provenance_guard_cli.replay import EventResult
 
 SEVERITY_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "INFORMATIONAL": 4}
@@ -19,15 +22,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_width: int 
     return "\n".join(out)
 
 
-def finding_row(finding: Mapping[str, Any]) -> list[str]:
-    compliance = finding["Compliance"]
-    reasons = "; ".join(r["Description"] for r in compliance.get("StatusReasons", []))
+def finding_row(finding: Finding) -> list[str]:
+    reasons = [r.description for r in finding.reasons]
+    if finding.exemption:
+        reasons.append(f"exempted until {finding.exemption.expires.isoformat()}: {finding.exemption.reason}")
+    status = finding.status.value
     return [
-        compliance["SecurityControlId"],
-        compliance["Status"] if finding.get("RecordState") == "ACTIVE" else f"{compliance['Status']} (archived)",
-        finding["FindingProviderFields"]["Severity"]["Label"],
-        short_resource(finding["Resources"][0]["Id"]),
-        reasons,
+        finding.control_id,
+        status if finding.active else f"{status} (archived)",
+        finding.reported_severity.value,
+        short_resource(finding.resource.arn),
+        "; ".join(reasons),
     ]
 
 
@@ -40,15 +45,15 @@ def short_resource(arn: str) -> str:
     return arn.rsplit(":", 1)[-1]
 
 
-def findings_table(findings: Sequence[Mapping[str, Any]]) -> str:
+def findings_table(findings: Sequence[Finding]) -> str:
     ordered = sorted(
         findings,
         key=lambda f: (
-            f.get("RecordState") != "ACTIVE",
-            f["Compliance"]["Status"] != "FAILED",
-            SEVERITY_ORDER.get(f["FindingProviderFields"]["Severity"]["Label"], 9),
-            f["Resources"][0]["Id"],
-            f["Compliance"]["SecurityControlId"],
+            not f.active,
+            f.status is not Status.FAILED,
+            SEVERITY_ORDER.get(f.reported_severity.value, 9),
+            f.resource.arn,
+            f.control_id,
         ),
     )
     return table(["CONTROL", "STATUS", "SEVERITY", "RESOURCE", "WHY"], [finding_row(f) for f in ordered])
@@ -64,7 +69,7 @@ def event_summary(result: EventResult) -> str:
         f"   functions: {functions or 'none (no rule matched)'}",
     ]
     for finding in result.findings:
-        control, status, severity, resource, _ = finding_row(finding)
+        control, status, severity, resource, _ = finding_row(from_asff(finding))
         lines.append(f"   finding: {control:<10} {status:<20} {severity:<13} {resource}")
     for notification in result.notifications:
         lines.append(f"   notified: {notification['subject']}")

@@ -16,7 +16,6 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from provenance_guard import settings as env
-from provenance_guard.controls import registry
 from provenance_guard.policy_fields import to_document
 from stacks.config import PROJECT_ROOT, StackConfig
 from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
@@ -74,7 +73,7 @@ class ProvenanceGuardStack(Stack):
                 read_permissions=read_permissions(spec),
                 log_retention=logs.RetentionDays[config.log_retention],
                 alarm_topic=notifications.alarm_topic,
-                schedule=events.Schedule.expression(config.sweep_schedule) if spec is SWEEP else None,
+                schedule=events.Schedule.expression(config.sweep_schedule) if spec.scheduled else None,
             )
             store.table.grant_read_write_data(pipeline.role)
             notifications.findings_topic.grant_publish(pipeline.role)
@@ -181,8 +180,8 @@ def policy_parameter_document(config: StackConfig) -> str:
 
 
 def read_permissions(spec: FunctionSpec) -> list[str]:
-    """What the function may read: the registry's permissions for its kinds plus its own extras."""
-    return sorted({*registry.permissions(spec.kinds), *spec.extra_permissions})
+    """What the function may read: what the collectors, expanders and inventories it runs declare."""
+    return spec.read_permissions
 
 
 def _construct_id(spec: FunctionSpec) -> str:

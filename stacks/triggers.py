@@ -1,9 +1,8 @@
-"""Which events reach which function (CONTROLS.md §2), as EventBridge patterns.
+"""The functions of the stack, and the EventBridge rules that reach each (CONTROLS.md §2).
 
-Each function judges some resource kinds; its IAM policy is the union of the permissions the
-registry's controls for those kinds declare, plus what its own inventory or lookups read.
-Patterns always name their `source`, so they never match Security Hub's "Findings - Imported"
-events for the findings this service writes.
+A function judges some resource kinds (`kinds`) and expands others (`expands`); its read permissions are
+derived from what those kinds' collectors and expanders declare (`provenance_guard.collect.kinds`),
+and its rules from the triggers declared for it (`provenance_guard.triggers`).
 """
 
 from __future__ import annotations
@@ -11,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from provenance_guard.collect.lambda_function import LIST_FUNCTIONS_BY_CONFIG
+from provenance_guard.collect import kinds
+from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.ecr_repository import ECR_REGISTRY, ECR_REPOSITORY
+from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
+from provenance_guard.collect.instance import INSTANCE
+from provenance_guard.collect.lambda_function import CODE_SIGNING_CONFIG, LAMBDA_FUNCTION
 from provenance_guard.model import ResourceKind
-from provenance_guard.sweep import INVENTORY_PERMISSIONS
-
-CLOUDTRAIL = "AWS API Call via CloudTrail"
+from provenance_guard.triggers import for_function
+from provenance_guard.triggers.base import Delivery
 
 
 @dataclass(frozen=True)
@@ -31,201 +35,67 @@ class FunctionSpec:
     """Also the directory `functions/<name>/` holding its handler."""
     description: str
     kinds: frozenset[ResourceKind]
-    rules: tuple[Rule, ...]
-    extra_permissions: tuple[str, ...] = ()
+    """The kinds it evaluates (their collectors run in it)."""
+    expands: frozenset[ResourceKind] = frozenset()
+    """The kinds its triggers ask it to expand (their expanders run in it)."""
     timeout_seconds: int = 60
     memory_mb: int = 512
     handler: str = "handler.lambda_handler"
     fans_out: bool = False
-    """Sends work to its own queue (the sweep's pages)."""
+    """Sends work to its own queue (the sweep's pages); runs every inventory."""
     rechecks: bool = False
     """Sends provisional results back to its own queue, delayed (`provenance_guard.recheck`)."""
 
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The EventBridge rules of its triggers (the schedule rule is the stack's own)."""
+        return tuple(
+            Rule(t.name, t.description, t.pattern) for t in for_function(self.name) if t.delivery is Delivery.RULE
+        )
 
-def cloudtrail(service: str, event_names: list[Any]) -> dict[str, Any]:
-    return {
-        "source": [f"aws.{service}"],
-        "detail-type": [CLOUDTRAIL],
-        "detail": {"eventSource": [f"{service}.amazonaws.com"], "eventName": event_names},
-    }
+    @property
+    def scheduled(self) -> bool:
+        return any(t.delivery is Delivery.SCHEDULE for t in for_function(self.name))
 
-
-def versioned(name: str) -> list[Any]:
-    """Lambda's CloudTrail names carry API versions (UpdateFunctionCode20150331v2): match the bare
-    name and every versioned form, but not longer names sharing the prefix (CreateFunctionUrlConfig)."""
-    return [name, {"prefix": f"{name}20"}]
+    @property
+    def read_permissions(self) -> list[str]:
+        return sorted(kinds.reads(self.kinds, self.expands, inventories=self.fans_out))
 
 
 AMI_EVENTS = FunctionSpec(
     name="ami_events",
     description="Judges AMIs when they become available, are shared or change state",
-    kinds=frozenset({ResourceKind.AMI}),
-    rules=(
-        Rule(
-            "AmiStateChange",
-            "EC2 AMI State Change: available -> evaluate; deregistered / disabled -> archive",
-            {
-                "source": ["aws.ec2"],
-                "detail-type": ["EC2 AMI State Change"],
-                "detail": {"State": ["available", "deregistered", "disabled"]},
-            },
-        ),
-        Rule(
-            "ImageBuilderImageAvailable",
-            "EC2 Image Builder image AVAILABLE -> evaluate the AMIs it distributed",
-            {
-                "source": ["aws.imagebuilder"],
-                "detail-type": ["EC2 Image Builder Image State Change"],
-                "detail": {"state": {"status": ["AVAILABLE"]}},
-            },
-        ),
-        Rule(
-            "AmiLaunchPermissionCalls",
-            "CloudTrail ModifyImageAttribute / ResetImageAttribute -> re-check sharing",
-            cloudtrail("ec2", ["ModifyImageAttribute", "ResetImageAttribute"]),
-        ),
-    ),
+    kinds=frozenset({AMI}),
+    expands=frozenset({IMAGE_BUILDER_IMAGE}),
 )
-
 INSTANCE_EVENTS = FunctionSpec(
     name="instance_events",
     description="Judges instances at launch by the AMI they come from",
-    kinds=frozenset({ResourceKind.INSTANCE}),
-    rules=(
-        Rule(
-            "InstanceStateChange",
-            "EC2 Instance State-change Notification: pending -> evaluate; terminated -> archive",
-            {
-                "source": ["aws.ec2"],
-                "detail-type": ["EC2 Instance State-change Notification"],
-                "detail": {"state": ["pending", "terminated"]},
-            },
-        ),
-        Rule(
-            "RunInstancesCalls",
-            "CloudTrail RunInstances -> evaluate the instances",
-            cloudtrail("ec2", ["RunInstances"]),
-        ),
-    ),
+    kinds=frozenset({INSTANCE}),
 )
-
 IMAGE_PUSH = FunctionSpec(
     name="image_push",
     description="Judges container images and their repositories on push, replication, delete and configuration change",
-    kinds=frozenset({ResourceKind.ECR_IMAGE, ResourceKind.ECR_REPOSITORY}),
+    kinds=frozenset({ECR_IMAGE, ECR_REPOSITORY}),
+    expands=frozenset({ECR_IMAGE, ECR_REPOSITORY, ECR_REGISTRY}),
     rechecks=True,  # ECR managed signing may still be in progress when a push is judged
-    rules=(
-        Rule(
-            "EcrImageAction",
-            "ECR Image Action PUSH / DELETE that succeeded",
-            {
-                "source": ["aws.ecr"],
-                "detail-type": ["ECR Image Action"],
-                "detail": {"action-type": ["PUSH", "DELETE"], "result": ["SUCCESS"]},
-            },
-        ),
-        Rule(
-            "EcrReplicationAction",
-            "ECR Replication Action: an image replicated into this registry (AWS documents no PUSH for a replica)",
-            {
-                "source": ["aws.ecr"],
-                "detail-type": ["ECR Replication Action"],
-                "detail": {"action-type": ["REPLICATE"], "result": ["SUCCESS"]},
-            },
-        ),
-        Rule(
-            "EcrReferrerAction",
-            "ECR Referrer Action: a signature or other referrer of an image changed",
-            {"source": ["aws.ecr"], "detail-type": ["ECR Referrer Action"]},
-        ),
-        Rule(
-            "EcrConfigurationCalls",
-            "CloudTrail calls that create or delete repositories or change their scanning and tag mutability",
-            cloudtrail(
-                "ecr",
-                [
-                    "CreateRepository",
-                    "DeleteRepository",
-                    "PutImageScanningConfiguration",
-                    "PutImageTagMutability",
-                    "PutRegistryScanningConfiguration",
-                ],
-            ),
-        ),
-    ),
 )
-
 SCAN_RESULTS = FunctionSpec(
     name="scan_results",
     description="Judges container images when a vulnerability scan completes or a finding changes",
-    kinds=frozenset({ResourceKind.ECR_IMAGE}),
-    rules=(
-        Rule(
-            "EcrImageScan",
-            "ECR basic scan completed",
-            {"source": ["aws.ecr"], "detail-type": ["ECR Image Scan"]},
-        ),
-        Rule(
-            "InspectorEcrScan",
-            "Amazon Inspector scanned an ECR image",
-            {
-                "source": ["aws.inspector2"],
-                "detail-type": ["Inspector2 Scan"],
-                "detail": {"image-digest": [{"exists": True}]},
-            },
-        ),
-        Rule(
-            "InspectorEcrFinding",
-            "An Amazon Inspector finding on an ECR image was created, updated or closed",
-            {
-                "source": ["aws.inspector2"],
-                "detail-type": ["Inspector2 Finding"],
-                "detail": {"resources": {"type": ["AWS_ECR_CONTAINER_IMAGE"]}},
-            },
-        ),
-    ),
+    kinds=frozenset({ECR_IMAGE}),
+    expands=frozenset({ECR_IMAGE}),
 )
-
 LAMBDA_CHANGES = FunctionSpec(
     name="lambda_changes",
     description="Judges Lambda functions when their code, configuration or code signing changes",
-    # ECR_IMAGE: PG.LAMBDA.6 reads a container-image function's image through the ECR image collector,
-    # so this function needs exactly the reads the ECR image controls declare.
-    kinds=frozenset({ResourceKind.LAMBDA_FUNCTION, ResourceKind.ECR_IMAGE}),
-    rules=(
-        Rule(
-            "LambdaFunctionCalls",
-            "CloudTrail Lambda function and code-signing calls (versioned names matched by prefix)",
-            cloudtrail(
-                "lambda",
-                [
-                    *versioned("CreateFunction"),
-                    *versioned("UpdateFunctionCode"),
-                    *versioned("UpdateFunctionConfiguration"),
-                    *versioned("DeleteFunction"),
-                    *versioned("PutFunctionCodeSigningConfig"),
-                    *versioned("DeleteFunctionCodeSigningConfig"),
-                    *versioned("UpdateCodeSigningConfig"),
-                    *versioned("DeleteCodeSigningConfig"),
-                ],
-            ),
-        ),
-    ),
-    extra_permissions=(LIST_FUNCTIONS_BY_CONFIG,),
+    kinds=frozenset({LAMBDA_FUNCTION}),
+    expands=frozenset({CODE_SIGNING_CONFIG}),
 )
-
 SWEEP = FunctionSpec(
     name="sweep",
     description="Re-checks the whole inventory on a schedule and on demand",
-    kinds=frozenset(ResourceKind),
-    rules=(
-        Rule(
-            "SweepRequested",
-            "An on-demand sweep: PutEvents source provenance-guard, detail-type Sweep Requested",
-            {"source": ["provenance-guard"], "detail-type": ["Sweep Requested"]},
-        ),
-    ),
-    extra_permissions=INVENTORY_PERMISSIONS,
+    kinds=frozenset(kind.resource for kind in kinds.inventoried()),
     timeout_seconds=900,
     memory_mb=1024,
     fans_out=True,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from provenance_guard.collect.ecr import EcrRepositorySnapshot, RegistryScanning, ScanningRule
-from provenance_guard.collect.ecr_image import BaseImage, EcrImageSnapshot
+from provenance_guard.collect.ecr import RegistryScanning, ScanningRule
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE, BaseImage, EcrImageSnapshot
+from provenance_guard.collect.ecr_repository import ECR_REPOSITORY, EcrRepositorySnapshot
 from provenance_guard.collect.ecr_scan import BASIC, INSPECTOR, ScanResult, Vulnerability
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ResourceRef
 from tests.unit.support import ACCOUNT, REGION, T0, load_event
 
 DIGEST = "sha256:" + "ab" * 32
@@ -16,11 +17,11 @@ OTHER_DIGEST = "sha256:" + "cd" * 32
 
 
 def repository_ref(name: str = "team/app") -> ResourceRef:
-    return ResourceRef(ResourceKind.ECR_REPOSITORY, name, ACCOUNT, REGION)
+    return ResourceRef(ECR_REPOSITORY, name, ACCOUNT, REGION)
 
 
 def image_ref(repository: str = "team/app", digest: str = DIGEST) -> ResourceRef:
-    return ResourceRef(ResourceKind.ECR_IMAGE, f"{repository}@{digest}", ACCOUNT, REGION)
+    return ResourceRef(ECR_IMAGE, f"{repository}@{digest}", ACCOUNT, REGION)
 
 
 def scanning(scan_type: str = "BASIC", *rules: tuple[str, str]) -> RegistryScanning:

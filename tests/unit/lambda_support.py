@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
@@ -141,9 +143,9 @@ CONFIG_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:code-signing-config:csc-0123456
 
 
 def function_ref(name: str = "billing", account: str = ACCOUNT) -> Any:
-    from provenance_guard.model import ResourceKind, ResourceRef
+    from provenance_guard.model import ResourceRef
 
-    return ResourceRef(ResourceKind.LAMBDA_FUNCTION, name, account, REGION)
+    return ResourceRef(LAMBDA_FUNCTION, name, account, REGION)
 
 
 def function_version(version: str = "$LATEST", **overrides: Any) -> Any:

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     import pytest
     from botocore.exceptions import ClientError
 
-from provenance_guard.collect.ami import AmiSnapshot, BlockDevice, LaunchPermission
+from provenance_guard.collect.ami import AMI, AmiSnapshot, BlockDevice, LaunchPermission
 from provenance_guard.controls.registry import EvaluationContext
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ResourceRef
 
 ACCOUNT = "123456789012"
 """moto's default account: the account every in-process moto call is made from."""
@@ -121,7 +121,7 @@ class FakeMonotonic:
 
 
 def ami_ref(image_id: str = "ami-0123456789abcdef0", account: str = ACCOUNT) -> ResourceRef:
-    return ResourceRef(ResourceKind.AMI, image_id, account, REGION)
+    return ResourceRef(AMI, image_id, account, REGION)
 
 
 def ami_snapshot(**overrides: Any) -> AmiSnapshot:

@@ -10,10 +10,13 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.events import parse_event
-from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE, finding_id
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.asff import MAX_PRODUCT_FIELD_VALUE, to_asff
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.ecr_repository import ECR_REPOSITORY
+from provenance_guard.findings import finding_id
+from provenance_guard.model import ResourceRef
 from provenance_guard.service import Service
+from provenance_guard.triggers import parse_event
 from provenance_guard_cli.emulator.ecr_scans import plan_scan
 from provenance_guard_cli.local_registry import Pushed, RegistryPusher, image_index, image_manifest, push_image
 from tests.unit.ecr_support import ecr_event
@@ -72,7 +75,7 @@ def test_a_push_judges_the_image_and_its_repository(ecr, pusher, ecr_service):
         ("PG.ECR.4", f"team/app@{image.digest}"): "PASSED",
         ("PG.ECR.6", f"team/app@{image.digest}"): "PASSED",
     }
-    finding = by_control(report)[("PG.ECR.4", f"team/app@{image.digest}")].finding
+    finding = to_asff(by_control(report)[("PG.ECR.4", f"team/app@{image.digest}")].finding)
     assert finding["Resources"][0]["Id"] == f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app/{image.digest}"
     assert finding["Resources"][0]["Type"] == "AwsEcrContainerImage"
 
@@ -121,7 +124,7 @@ def test_a_scan_over_the_threshold_fails_at_the_highest_exceeded_severity(ecr, p
 
     result = by_control(report)[("PG.ECR.5", f"team/api@{image.digest}")]
     assert result.verdict.status.value == "FAILED"
-    finding = result.finding
+    finding = to_asff(result.finding)
     assert finding["Severity"]["Label"] == "CRITICAL"
     fields = finding["ProductFields"]
     assert fields["provenance-guard/Evidence/Counts"] == "CRITICAL=1, HIGH=60, MEDIUM=0, LOW=0"
@@ -176,7 +179,7 @@ def test_basic_scan_results_from_the_ecr_image_scan_event(aws, pusher, make_serv
 
     result = by_control(report)[("PG.ECR.5", f"legacy@{image.digest}")]
     assert result.verdict.status.value == "FAILED"
-    assert result.finding["Severity"]["Label"] == "MEDIUM"
+    assert to_asff(result.finding)["Severity"]["Label"] == "MEDIUM"
     assert result.verdict.evidence["ScanSource"] == "ECR basic scanning"
 
 
@@ -302,10 +305,8 @@ def test_a_force_deleted_repository_archives_its_images_findings_at_once(ecr, pu
 
     report = ecr_service.pipeline.run(parse_event(deleted_repository_event("team/retired")))
 
-    repository = ResourceRef(ResourceKind.ECR_REPOSITORY, "team/retired", ACCOUNT, REGION)
-    images = [
-        replace(repository, kind=ResourceKind.ECR_IMAGE, name=f"team/retired@{i.digest}") for i in (first, second)
-    ]
+    repository = ResourceRef(ECR_REPOSITORY, "team/retired", ACCOUNT, REGION)
+    images = [replace(repository, kind=ECR_IMAGE, name=f"team/retired@{i.digest}") for i in (first, second)]
     expected = {finding_id(repository, c) for c in ("PG.ECR.1", "PG.ECR.2")} | {
         finding_id(i, c) for i in images for c in ("PG.ECR.3", "PG.ECR.4", "PG.ECR.6")
     }
@@ -360,7 +361,7 @@ def test_a_replicated_image_is_judged_with_its_declared_source(
     provenance = results[("PG.ECR.4", f"partner/api@{replica.digest}")]
     assert provenance.verdict.status.value == status
     assert provenance.verdict.evidence["ReplicatedFrom"] == f"{PARTNER}/partner/api"
-    fields = provenance.finding["ProductFields"]
+    fields = to_asff(provenance.finding)["ProductFields"]
     assert fields["provenance-guard/Evidence/ReplicatedFrom"] == f"{PARTNER}/partner/api"
 
 

@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from provenance_guard.events import Action, EventError, Work, parse_event
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.collect.ami import AMI as AMI_KIND
+from provenance_guard.collect.instance import INSTANCE
+from provenance_guard.model import ResourceRef
+from provenance_guard.triggers import parse_event
+from provenance_guard.work import Action, EventError, Work
 from tests.unit.support import load_event
 
 AMI = "ami-0abcdef1234567890"
@@ -16,11 +19,11 @@ SHARING = frozenset({"PG.AMI.3"})
 
 
 def ami(account: str = "012345678901", region: str = "us-east-1", partition: str = "aws") -> ResourceRef:
-    return ResourceRef(ResourceKind.AMI, AMI, account, region, partition)
+    return ResourceRef(AMI_KIND, AMI, account, region, partition)
 
 
 def instance(instance_id: str = "i-1234567890abcdef0") -> ResourceRef:
-    return ResourceRef(ResourceKind.INSTANCE, instance_id, "123456789012", "us-east-1")
+    return ResourceRef(INSTANCE, instance_id, "123456789012", "us-east-1")
 
 
 @pytest.mark.parametrize(

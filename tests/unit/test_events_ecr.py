@@ -7,9 +7,13 @@ from typing import Any
 
 import pytest
 
-from provenance_guard.events import Action, EventError, Work, parse_event
-from provenance_guard.events_ecr import PUSHED_IMAGE_CONTROLS, REPOSITORY_CONTROLS, SCANNED_IMAGE_CONTROLS
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.ecr_repository import ECR_REGISTRY, ECR_REPOSITORY
 from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.triggers import parse_event
+from provenance_guard.triggers.ecr import PUSHED_IMAGE_CONTROLS, REPOSITORY_CONTROLS
+from provenance_guard.triggers.scans import SCANNED_IMAGE_CONTROLS
+from provenance_guard.work import Action, EventError, Work
 from tests.unit.support import load_event
 
 ECR_SAMPLE_DIGEST = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"
@@ -21,7 +25,7 @@ def ref(kind: ResourceKind, name: str, account: str = "123456789012", region: st
 
 
 def image(name: str, account: str = "123456789012", region: str = "us-west-2") -> ResourceRef:
-    return ref(ResourceKind.ECR_IMAGE, name, account, region)
+    return ref(ECR_IMAGE, name, account, region)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +34,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
         pytest.param(
             "ecr-image-action-push.json",
             [
-                Work(Action.EVALUATE, ref(ResourceKind.ECR_REPOSITORY, "my-repository-name"), REPOSITORY_CONTROLS),
+                Work(Action.EVALUATE, ref(ECR_REPOSITORY, "my-repository-name"), REPOSITORY_CONTROLS),
                 Work(Action.EXPAND, image(f"my-repository-name@{ECR_SAMPLE_DIGEST}"), PUSHED_IMAGE_CONTROLS),
             ],
             id="push-empty-resources",
@@ -45,7 +49,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             [
                 Work(
                     Action.EVALUATE,
-                    ref(ResourceKind.ECR_REPOSITORY, "docker-hub/alpine", region="us-east-1"),
+                    ref(ECR_REPOSITORY, "docker-hub/alpine", region="us-east-1"),
                     REPOSITORY_CONTROLS,
                 ),
                 Work(
@@ -124,7 +128,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             [
                 Work(
                     Action.EVALUATE,
-                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    ref(ECR_REPOSITORY, "testrepo", region="us-east-2"),
                     REPOSITORY_CONTROLS,
                 )
             ],
@@ -135,7 +139,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             [
                 Work(
                     Action.EVALUATE,
-                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    ref(ECR_REPOSITORY, "testrepo", region="us-east-2"),
                     REPOSITORY_CONTROLS,
                 )
             ],
@@ -146,7 +150,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             [
                 Work(
                     Action.EVALUATE,
-                    ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"),
+                    ref(ECR_REPOSITORY, "testrepo", region="us-east-2"),
                     REPOSITORY_CONTROLS,
                 )
             ],
@@ -157,7 +161,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
             [
                 Work(
                     Action.EXPAND,
-                    ref(ResourceKind.ECR_REGISTRY, "123456789012", region="us-east-2"),
+                    ref(ECR_REGISTRY, "123456789012", region="us-east-2"),
                     frozenset({"PG.ECR.1"}),
                 )
             ],
@@ -166,7 +170,7 @@ def image(name: str, account: str = "123456789012", region: str = "us-west-2") -
         pytest.param("ecr-referrer-action-restore.json", [], id="referrer-sbom-restore"),
         pytest.param(
             "cloudtrail-ecr-deleterepository.json",
-            [Work(Action.EXPAND, ref(ResourceKind.ECR_REPOSITORY, "testrepo", region="us-east-2"))],
+            [Work(Action.EXPAND, ref(ECR_REPOSITORY, "testrepo", region="us-east-2"))],
             id="delete-repository",
         ),
     ],
@@ -208,9 +212,7 @@ def test_a_signature_referrer_action_re_judges_its_subject_image(action: str) ->
     event["detail"]["action-type"] = action
     digest = event["detail"]["image-digest"]
     assert parse_event(event) == [
-        Work(
-            Action.EVALUATE, ref(ResourceKind.ECR_IMAGE, f"sbom@{digest}", region="us-east-1"), frozenset({"PG.ECR.3"})
-        )
+        Work(Action.EVALUATE, ref(ECR_IMAGE, f"sbom@{digest}", region="us-east-1"), frozenset({"PG.ECR.3"}))
     ]
 
 
@@ -300,11 +302,11 @@ def test_a_referrer_whose_artifact_type_is_not_a_string_asks_for_nothing() -> No
 
 
 def test_the_ecr_parsers_module_can_be_imported_first() -> None:
-    """events.py loads family modules on first use, so the import graph has no cycle."""
+    """The import graph has no cycle: a family's trigger module loads on its own, before the registry."""
     import subprocess
     import sys
 
-    code = "import provenance_guard.events_ecr, provenance_guard.events as e; print(len(e._parsers()[0]))"
+    code = "import provenance_guard.triggers.ecr, provenance_guard.triggers as t; print(len(t.TRIGGERS))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from provenance_guard.events import Action, EventError, Work, parse_event
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.collect.lambda_function import CODE_SIGNING_CONFIG, LAMBDA_FUNCTION
+from provenance_guard.model import ResourceRef
+from provenance_guard.triggers import parse_event
+from provenance_guard.work import Action, EventError, Work
 from tests.unit.support import load_event
 
 FIXTURE_ACCOUNT = "111122223333"
@@ -18,9 +20,7 @@ SIGNING_CONTROLS = frozenset({"PG.LAMBDA.1", "PG.LAMBDA.2"})
 
 
 def function(name: str = "basic-node-task", account: str = FIXTURE_ACCOUNT, region: str = "us-east-1") -> ResourceRef:
-    return ResourceRef(
-        ResourceKind.LAMBDA_FUNCTION, name, account, region, "aws-cn" if region.startswith("cn-") else "aws"
-    )
+    return ResourceRef(LAMBDA_FUNCTION, name, account, region, "aws-cn" if region.startswith("cn-") else "aws")
 
 
 def evaluate(ref: ResourceRef | None = None) -> list[Work]:
@@ -41,7 +41,7 @@ def evaluate(ref: ResourceRef | None = None) -> list[Work]:
             [
                 Work(
                     Action.EXPAND,
-                    ResourceRef(ResourceKind.CODE_SIGNING_CONFIG, CONFIG, FIXTURE_ACCOUNT, "us-east-1"),
+                    ResourceRef(CODE_SIGNING_CONFIG, CONFIG, FIXTURE_ACCOUNT, "us-east-1"),
                     SIGNING_CONTROLS,
                 )
             ],

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
+from provenance_guard.asff import from_asff, product_arn, to_asff
+from provenance_guard.collect.ami import AMI
 from provenance_guard.controls import registry
 from provenance_guard.findings import (
     ExemptionApplied,
+    Finding,
+    RecordState,
     build_finding,
     finding_id,
-    fingerprint,
     format_time,
-    is_exempted,
-    product_arn,
-    severity_of,
-    status_of,
-    with_record_state,
+    parse_time,
 )
-from provenance_guard.model import Reason, ResourceKind, ResourceRef, Severity, Status, Verdict
-from tests.unit.support import T0, ami_ref, ami_snapshot
+from provenance_guard.findings import fingerprint as finding_fingerprint
+from provenance_guard.model import Reason, ResourceRef, Severity, Status, Verdict
+from tests.unit.support import EVENTS, T0, ami_ref, ami_snapshot
 
 REF = ami_ref("ami-0abcdef1234567890", account="111122223333")
 STAMP = "2025-01-15T12:00:00.000Z"
@@ -49,8 +51,35 @@ REQUIRED = (
 SECURITYHUB_MODEL = botocore.session.get_session().get_service_model("securityhub")
 
 
-def finding(verdict: Verdict = FAILED, *, ref: ResourceRef = REF, at: datetime = T0, **kwargs: Any) -> dict[str, Any]:
+def typed(verdict: Verdict = FAILED, *, ref: ResourceRef = REF, at: datetime = T0, **kwargs: Any) -> Finding:
     return build_finding(registry.get(verdict.control_id), verdict, ref, observed_at=at, **kwargs)
+
+
+def finding(verdict: Verdict = FAILED, *, ref: ResourceRef = REF, at: datetime = T0, **kwargs: Any) -> dict[str, Any]:
+    """The ASFF rendering of the finding (what Security Hub receives)."""
+    return to_asff(typed(verdict, ref=ref, at=at, **kwargs))
+
+
+# The finding's fields, read back from its ASFF (what the state store and the CLI read from Security Hub).
+def severity_of(asff: dict[str, Any]) -> Severity:
+    return from_asff(asff).severity
+
+
+def status_of(asff: dict[str, Any]) -> Status:
+    return from_asff(asff).status
+
+
+def is_exempted(asff: dict[str, Any]) -> bool:
+    return from_asff(asff).exempted
+
+
+def fingerprint(asff: dict[str, Any]) -> str:
+    return finding_fingerprint(from_asff(asff))
+
+
+def with_record_state(asff: dict[str, Any], record_state: str, updated_at: datetime) -> dict[str, Any]:
+    assert record_state == RecordState.ARCHIVED
+    return to_asff(from_asff(asff).archived(updated_at))
 
 
 def asff_errors(*findings: dict[str, Any]) -> str:
@@ -102,7 +131,7 @@ def test_id_is_deterministic_and_generator_names_the_control() -> None:
     "other",
     [
         ami_ref("ami-0abcdef1234567890", account="210987654321"),
-        ResourceRef(ResourceKind.AMI, "ami-0abcdef1234567890", "111122223333", "eu-west-1"),
+        ResourceRef(AMI, "ami-0abcdef1234567890", "111122223333", "eu-west-1"),
         ami_ref("ami-0fedcba9876543210", account="111122223333"),
     ],
 )
@@ -116,7 +145,7 @@ def test_id_differs_per_control() -> None:
 
 def test_product_arn_is_the_accounts_default_product() -> None:
     assert finding()["ProductArn"] == ("arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default")
-    china = ResourceRef(ResourceKind.AMI, "ami-1", "111122223333", "cn-north-1", "aws-cn")
+    china = ResourceRef(AMI, "ami-1", "111122223333", "cn-north-1", "aws-cn")
     assert product_arn(china) == "arn:aws-cn:securityhub:cn-north-1:111122223333:product/111122223333/default"
 
 
@@ -254,3 +283,31 @@ def test_with_record_state_changes_only_record_state_and_updated_at() -> None:
 )
 def test_findings_are_valid_against_the_securityhub_service_model(built: dict[str, Any]) -> None:
     assert asff_errors(built) == ""
+
+
+PINNED = sorted((EVENTS.parent / "findings").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", PINNED, ids=lambda path: path.stem)
+def test_pinned_asff_is_rendered_byte_for_byte(path: Path) -> None:
+    """A few full findings as the product sent them before findings became typed (tests/fixtures/findings):
+    reading them back and rendering them again gives the same bytes, so the Security Hub output of a
+    verdict does not change with the internal representation."""
+    text = path.read_text()
+    pinned = json.loads(text)
+    assert json.dumps(to_asff(from_asff(pinned)), indent=1) + "\n" == text
+
+
+def test_pinned_asff_matches_a_fresh_build_of_the_same_verdict() -> None:
+    pinned = json.loads((EVENTS.parent / "findings" / "ami-exempted.json").read_text())
+    verdict = Verdict.failed(
+        "PG.AMI.1",
+        (
+            Reason("UNTRUSTED_OWNER", "owner 444455556666 is not trusted"),
+            Reason("NO_PIPELINE", "not built by an approved Image Builder pipeline"),
+        ),
+        {"OwnerId": "444455556666", "TrustedOwners": "self, amazon", "Long": "x" * 1500},
+    )
+    rebuilt = finding(verdict, exemption=EXEMPTION, resource_details=pinned["Resources"][0]["Details"])
+    assert json.dumps(rebuilt) == json.dumps(pinned)
+    assert parse_time(rebuilt["CreatedAt"]) == T0

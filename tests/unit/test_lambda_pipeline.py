@@ -11,11 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, Work
+from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
 from provenance_guard.sweep import SweepScope, page_work, plan_pages
+from provenance_guard.work import Action, Work
 from tests.unit.lambda_support import (
     ACCOUNT,
     REGION,

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.ecr_repository import ECR_REPOSITORY
+from provenance_guard.collect.instance import INSTANCE
+from provenance_guard.collect.kinds import KINDS
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION
 from provenance_guard.model import Reason, ResourceKind, ResourceRef, Severity, Status, Verdict
 
 DIGEST = "sha256:" + "ab" * 32
@@ -13,43 +19,43 @@ DIGEST = "sha256:" + "ab" * 32
     ("kind", "name", "partition", "arn"),
     [
         (
-            ResourceKind.AMI,
+            AMI,
             "ami-0abcdef1234567890",
             "aws",
             "arn:aws:ec2:eu-west-1::image/ami-0abcdef1234567890",
         ),
         (
-            ResourceKind.INSTANCE,
+            INSTANCE,
             "i-1234567890abcdef0",
             "aws",
             "arn:aws:ec2:eu-west-1:111122223333:instance/i-1234567890abcdef0",
         ),
         (
-            ResourceKind.ECR_REPOSITORY,
+            ECR_REPOSITORY,
             "team/service",
             "aws",
             "arn:aws:ecr:eu-west-1:111122223333:repository/team/service",
         ),
         (
-            ResourceKind.ECR_IMAGE,
+            ECR_IMAGE,
             f"team/service@{DIGEST}",
             "aws",
             f"arn:aws:ecr:eu-west-1:111122223333:repository/team/service/{DIGEST}",
         ),
         (
-            ResourceKind.LAMBDA_FUNCTION,
+            LAMBDA_FUNCTION,
             "checkout",
             "aws",
             "arn:aws:lambda:eu-west-1:111122223333:function:checkout",
         ),
         (
-            ResourceKind.AMI,
+            AMI,
             "ami-0abcdef1234567890",
             "aws-cn",
             "arn:aws-cn:ec2:eu-west-1::image/ami-0abcdef1234567890",
         ),
         (
-            ResourceKind.LAMBDA_FUNCTION,
+            LAMBDA_FUNCTION,
             "checkout",
             "aws-us-gov",
             "arn:aws-us-gov:lambda:eu-west-1:111122223333:function:checkout",
@@ -63,11 +69,11 @@ def test_canonical_arn(kind: ResourceKind, name: str, partition: str, arn: str) 
 @pytest.mark.parametrize(
     ("kind", "asff_type"),
     [
-        (ResourceKind.AMI, "Other"),  # ASFF has no AMI resource type (research/securityhub.md §6)
-        (ResourceKind.INSTANCE, "AwsEc2Instance"),
-        (ResourceKind.ECR_REPOSITORY, "AwsEcrRepository"),
-        (ResourceKind.ECR_IMAGE, "AwsEcrContainerImage"),
-        (ResourceKind.LAMBDA_FUNCTION, "AwsLambdaFunction"),
+        (AMI, "Other"),  # ASFF has no AMI resource type (research/securityhub.md §6)
+        (INSTANCE, "AwsEc2Instance"),
+        (ECR_REPOSITORY, "AwsEcrRepository"),
+        (ECR_IMAGE, "AwsEcrContainerImage"),
+        (LAMBDA_FUNCTION, "AwsLambdaFunction"),
     ],
 )
 def test_asff_resource_type_of_each_judged_kind(kind: ResourceKind, asff_type: str) -> None:
@@ -75,12 +81,12 @@ def test_asff_resource_type_of_each_judged_kind(kind: ResourceKind, asff_type: s
 
 
 def test_every_resource_kind_has_an_asff_type() -> None:
-    for kind in ResourceKind:
+    for kind in KINDS:
         assert kind.asff_type
 
 
 def test_default_partition_is_aws() -> None:
-    assert ResourceRef(ResourceKind.AMI, "ami-1", "111122223333", "us-east-1").partition == "aws"
+    assert ResourceRef(AMI, "ami-1", "111122223333", "us-east-1").partition == "aws"
 
 
 def test_severities_are_ordered_and_normalized() -> None:

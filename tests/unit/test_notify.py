@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import unquote
@@ -10,13 +11,14 @@ from urllib.parse import unquote
 import boto3
 import pytest
 
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION
 from provenance_guard.controls import registry
-from provenance_guard.findings import ExemptionApplied, build_finding
-from provenance_guard.model import Reason, ResourceKind, ResourceRef, Severity, Verdict
+from provenance_guard.findings import ExemptionApplied, Finding, build_finding
+from provenance_guard.model import Reason, ResourceRef, Severity, Verdict
 from provenance_guard.notify import (
     Notification,
     NotificationError,
-    Notifier,
+    SnsNotifier,
     Transition,
     console_url,
     render,
@@ -30,7 +32,7 @@ UNTRUSTED = Verdict.failed("PG.AMI.1", (Reason("UNTRUSTED_OWNER", "owner 4444555
 
 def make_finding(
     status: str = "FAILED", *, exempted: bool = False, verdict: Verdict | None = None, image: str = "ami-0abc"
-) -> dict[str, Any]:
+) -> Finding:
     if verdict is None:
         verdict = {
             "FAILED": UNTRUSTED,
@@ -90,11 +92,11 @@ def test_render_new_failure() -> None:
         "status": "FAILED",
         "severity": "CRITICAL",
         "resource": "arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890",
-        "account": finding["AwsAccountId"],
+        "account": finding.resource.account,
         "region": REGION,
         "reasons": ["the AMI is public"],
         "remediation": {"Text": control.remediation_text, "Url": control.remediation_url},
-        "finding_id": finding["Id"],
+        "finding_id": finding.id,
         "console_url": console_url(finding),
     }
     assert entry["MessageAttributes"] == {
@@ -111,7 +113,7 @@ def test_render_resolved() -> None:
 
 
 def test_subject_is_short_ascii_without_line_breaks() -> None:
-    ref = ResourceRef(ResourceKind.LAMBDA_FUNCTION, "fünction-\n" + "x" * 120, "111122223333", REGION)
+    ref = ResourceRef(LAMBDA_FUNCTION, "fünction-\n" + "x" * 120, "111122223333", REGION)
     verdict = Verdict.failed("PG.AMI.1", (Reason("X", "x"),), {})
     finding = build_finding(registry.get("PG.AMI.1"), verdict, ref, observed_at=T0)
     subject = render(Notification(Transition.NEW_FAILURE, finding))["Subject"]
@@ -125,7 +127,7 @@ def test_console_url_points_at_the_finding() -> None:
     finding = make_finding()
     url = console_url(finding)
     assert url.startswith(f"https://{REGION}.console.aws.amazon.com/securityhub/home?region={REGION}#/findings?search=")
-    assert unquote(url.split("search=", 1)[1]) == f"Id=\\operator\\:EQUALS\\:{finding['Id']}"
+    assert unquote(url.split("search=", 1)[1]) == f"Id=\\operator\\:EQUALS\\:{finding.id}"
 
 
 # --- delivery through moto SNS -> SQS --------------------------------------------------------------
@@ -137,19 +139,19 @@ def sns(notifications: Inbox) -> Any:
 
 
 @pytest.fixture
-def notifier(sns: Any, notifications: Inbox) -> Notifier:
-    return Notifier(sns, notifications.topic_arn)
+def notifier(sns: Any, notifications: Inbox) -> SnsNotifier:
+    return SnsNotifier(sns, notifications.topic_arn)
 
 
-def test_delivered_to_subscribers_with_filterable_attributes(notifier: Notifier, notifications: Inbox) -> None:
+def test_delivered_to_subscribers_with_filterable_attributes(notifier: SnsNotifier, notifications: Inbox) -> None:
     finding = make_finding(verdict=PUBLIC)
     sent = notifier.send([Notification(Transition.NEW_FAILURE, finding)], Severity.HIGH)
-    assert [n.finding["Id"] for n in sent] == [finding["Id"]]
+    assert [n.finding.id for n in sent] == [finding.id]
     [envelope] = notifications.messages()
     assert envelope["Subject"] == render(sent[0])["Subject"]
     body = json.loads(envelope["Message"])
-    assert (body["control"], body["severity"], body["finding_id"]) == ("PG.AMI.3", "CRITICAL", finding["Id"])
-    assert body["resource"] == finding["Resources"][0]["Id"]
+    assert (body["control"], body["severity"], body["finding_id"]) == ("PG.AMI.3", "CRITICAL", finding.id)
+    assert body["resource"] == finding.resource.arn
     assert body["remediation"]["Url"].startswith("https://docs.aws.amazon.com/")
     assert body["console_url"] == console_url(finding)
     assert envelope["MessageAttributes"]["severity"] == {"Type": "String", "Value": "CRITICAL"}
@@ -165,7 +167,7 @@ def test_delivered_to_subscribers_with_filterable_attributes(notifier: Notifier,
     ],
 )
 def test_only_findings_at_or_above_the_minimum_severity_are_sent(
-    notifier: Notifier, notifications: Inbox, minimum: Severity, expected: list[str]
+    notifier: SnsNotifier, notifications: Inbox, minimum: Severity, expected: list[str]
 ) -> None:
     medium = make_finding(
         verdict=Verdict.failed("PG.AMI.1", (Reason("X", "x"),), {}, Severity.MEDIUM), image="ami-0med"
@@ -176,12 +178,12 @@ def test_only_findings_at_or_above_the_minimum_severity_are_sent(
         Notification(Transition.NEW_FAILURE, medium),
     ]
     sent = notifier.send(candidates, minimum)
-    labels = ["MEDIUM" if n.finding is medium else n.finding["Compliance"]["SecurityControlId"] for n in sent]
+    labels = ["MEDIUM" if n.finding is medium else n.finding.control_id for n in sent]
     assert labels == expected
     assert len(notifications.messages()) == len(expected)
 
 
-def test_exempted_severity_is_judged_by_the_real_severity(notifier: Notifier, notifications: Inbox) -> None:
+def test_exempted_severity_is_judged_by_the_real_severity(notifier: SnsNotifier, notifications: Inbox) -> None:
     finding = make_finding(exempted=True)  # Label INFORMATIONAL, Original HIGH
     sent = notifier.send([Notification(Transition.RESOLVED, finding)], Severity.HIGH)
     assert len(sent) == 1
@@ -189,7 +191,7 @@ def test_exempted_severity_is_judged_by_the_real_severity(notifier: Notifier, no
 
 
 def test_more_than_ten_notifications_are_sent_in_several_batches(
-    sns: Any, notifier: Notifier, notifications: Inbox
+    sns: Any, notifier: SnsNotifier, notifications: Inbox
 ) -> None:
     calls: list[int] = []
     sns.meta.events.register(
@@ -200,16 +202,15 @@ def test_more_than_ten_notifications_are_sent_in_several_batches(
     assert len(notifier.send(batch, Severity.LOW)) == 23
     assert calls == [10, 10, 3]
     delivered = {json.loads(e["Message"])["finding_id"] for e in notifications.messages()}
-    assert delivered == {n.finding["Id"] for n in batch}
+    assert delivered == {n.finding.id for n in batch}
 
 
-def test_nothing_to_send_makes_no_call(notifier: Notifier, notifications: Inbox) -> None:
+def test_nothing_to_send_makes_no_call(notifier: SnsNotifier, notifications: Inbox) -> None:
     assert notifier.send([], Severity.LOW) == []
     assert notifications.messages() == []
 
 
-def test_sns_refusal_raises(notifier: Notifier) -> None:
-    finding = make_finding()
-    finding["Compliance"]["StatusReasons"] = [{"ReasonCode": "X", "Description": "x" * 300_000}]
+def test_sns_refusal_raises(notifier: SnsNotifier) -> None:
+    finding = replace(make_finding(), reasons=(Reason("X", "x" * 300_000),))
     with pytest.raises(NotificationError, match="SNS refused 1 notifications"):
         notifier.send([Notification(Transition.NEW_FAILURE, finding)], Severity.LOW)

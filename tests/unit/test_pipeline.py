@@ -11,13 +11,16 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.events import Action, Work, parse_event
-from provenance_guard.findings import finding_id, format_time, is_exempted
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.asff import from_asff, to_asff
+from provenance_guard.collect.ami import AMI
+from provenance_guard.findings import finding_id, format_time
+from provenance_guard.model import ResourceRef
 from provenance_guard.notify import Transition
 from provenance_guard.pipeline import PublishError, RunReport, WorkError
 from provenance_guard.service import Service
 from provenance_guard.state import FindingRecord, FindingStateStore
+from provenance_guard.triggers import parse_event
+from provenance_guard.work import Action, Work
 from tests.unit.ecr_support import image_ref
 from tests.unit.support import (
     ACCOUNT,
@@ -87,7 +90,7 @@ def test_a_new_failure_is_imported_and_notified(
     assert public["CreatedAt"] == public["UpdatedAt"] == format_time(T0)
     assert {c: r.status for c, r in records(store, image).items()} == {"PG.AMI.1": "PASSED", "PG.AMI.3": "FAILED"}
 
-    assert [(n.transition, n.finding["Id"]) for n in report.notified] == [
+    assert [(n.transition, to_asff(n.finding)["Id"]) for n in report.notified] == [
         (Transition.NEW_FAILURE, expected["PG.AMI.3"])
     ]
     [body] = notifications.bodies()
@@ -298,7 +301,7 @@ def test_an_exempted_failure_is_imported_as_informational_and_not_notified(
     report = run(service, ami_event(image))
 
     finding = hub(securityhub)[ids(image)["PG.AMI.3"]]
-    assert is_exempted(finding)
+    assert from_asff(finding).exempted
     assert finding["Compliance"]["Status"] == "FAILED"
     assert finding["Severity"]["Label"] == "INFORMATIONAL"
     assert finding["Compliance"]["StatusReasons"][-1]["ReasonCode"] == "EXEMPTED"
@@ -323,7 +326,7 @@ def test_an_expired_exemption_notifies_the_failure(
     report = run(service, ami_event(image))
 
     finding = hub(securityhub)[ids(image)["PG.AMI.3"]]
-    assert not is_exempted(finding)
+    assert not from_asff(finding).exempted
     assert finding["Severity"]["Label"] == "CRITICAL"
     assert [n.transition for n in report.notified] == [Transition.NEW_FAILURE]
 
@@ -360,7 +363,7 @@ def test_findings_are_imported_into_the_resources_region(service: Service, secur
     event = ami_event(image)
     event["region"] = region
     event["resources"] = [f"arn:aws:ec2:{region}::image/{image}"]
-    ref = ResourceRef(ResourceKind.AMI, image, ACCOUNT, region)
+    ref = ResourceRef(AMI, image, ACCOUNT, region)
 
     with contextlib.suppress(PublishError):
         run(service, event)
@@ -399,7 +402,7 @@ def test_findings_security_hub_refuses_raise_publish_error_and_are_not_recorded(
     assert {f.error_code for f in raised.value.failed} == {"InvalidAccess"}
     assert f"{len(refused)} findings were not imported" in str(raised.value)
     assert set(records(store, image)) == {"PG.AMI.1", "PG.AMI.3"}  # this account's were imported
-    assert all(r.finding["AwsAccountId"] == ACCOUNT for r in records(store, image).values())
+    assert all(to_asff(r.finding)["AwsAccountId"] == ACCOUNT for r in records(store, image).values())
     assert store.get_many(refused) == {}
 
 
@@ -446,5 +449,5 @@ def test_one_item_that_cannot_be_judged_costs_the_others_nothing(
     assert "AccessDeniedException" in str(raised.value)
     judged = records(store, image)
     assert {"PG.AMI.1", "PG.AMI.3"} <= set(judged)
-    assert {r.finding["Id"] for r in judged.values()} <= set(hub(securityhub))
+    assert {to_asff(r.finding)["Id"] for r in judged.values()} <= set(hub(securityhub))
     assert service.pipeline.run([Work(Action.EVALUATE, ami_ref(image))]).unchanged == len(judged)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from provenance_guard.asff import to_asff
 from provenance_guard.controls import registry
 from provenance_guard.findings import build_finding
 from provenance_guard.model import Reason, Verdict
@@ -26,7 +27,7 @@ from tests.unit.support import T0, FakeMonotonic, ami_ref
 def make_finding(index: int, padding: int = 0) -> dict[str, Any]:
     """A real ASFF finding (for image ami-<index>), optionally padded to a given size."""
     verdict = Verdict.failed("PG.AMI.1", (Reason("UNTRUSTED_OWNER", "untrusted"),), {"Padding": "-"})
-    built = build_finding(registry.get("PG.AMI.1"), verdict, ami_ref(f"ami-{index:017x}"), observed_at=T0)
+    built = to_asff(build_finding(registry.get("PG.AMI.1"), verdict, ami_ref(f"ami-{index:017x}"), observed_at=T0))
     if padding:
         built["Resources"][0]["Details"] = {"Other": {f"Pad{i}": "p" * 1000 for i in range(padding // 1000)}}
     return built

@@ -12,7 +12,9 @@ import boto3
 import pytest
 
 from provenance_guard import recheck
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.model import ResourceRef
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
 from provenance_guard_cli.emulator import ecr_signing
@@ -106,13 +108,13 @@ def test_a_recheck_still_in_progress_queues_nothing_more(setup, queue, slow_sign
 
 def test_a_malformed_recheck_is_rejected_not_retried(setup):
     *_, service = setup
-    bad = {**recheck.messages([ResourceRef(ResourceKind.AMI, "ami-1", ACCOUNT, REGION)])[0], "detail": {"kind": "x"}}
+    bad = {**recheck.messages([ResourceRef(AMI, "ami-1", ACCOUNT, REGION)])[0], "detail": {"kind": "x"}}
     assert handle_sqs_batch({"Records": [sqs_record("bad", json.dumps(bad))]}, service) == {"batchItemFailures": []}
 
 
 def test_messages_group_by_scope_and_kind_and_cap_their_names():
-    refs = [ResourceRef(ResourceKind.ECR_IMAGE, f"r@sha256:{i:064x}", ACCOUNT, REGION) for i in range(30)]
-    refs.append(ResourceRef(ResourceKind.ECR_IMAGE, "r@sha256:" + "f" * 64, ACCOUNT, "eu-west-1"))
+    refs = [ResourceRef(ECR_IMAGE, f"r@sha256:{i:064x}", ACCOUNT, REGION) for i in range(30)]
+    refs.append(ResourceRef(ECR_IMAGE, "r@sha256:" + "f" * 64, ACCOUNT, "eu-west-1"))
     found = recheck.messages(refs)
     assert [(m["region"], len(m["detail"]["names"])) for m in found] == [(REGION, 25), (REGION, 5), ("eu-west-1", 1)]
     assert all(recheck.is_recheck(m) for m in found)

@@ -9,12 +9,12 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.ami import AmiCollector
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, Work
-from provenance_guard.model import ResourceKind
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ami import AMI, AmiCollector
+from provenance_guard.collect.base import Collection
+from provenance_guard.collect.kinds import KINDS
 from provenance_guard.oci.ecr import EcrRegistries
-from provenance_guard.service import Service, build_service, collectors, default_service, utc_now
+from provenance_guard.service import Service, build_service, default_service, utc_now
 from provenance_guard.settings import (
     ENV_POLICY_FILE,
     ENV_TABLE_NAME,
@@ -22,6 +22,7 @@ from provenance_guard.settings import (
     Settings,
 )
 from provenance_guard.state import FindingStateStore
+from provenance_guard.work import Action, Work
 from tests.unit.support import NO_THROTTLE, REGION, FakeClock, Inbox, ami_ref
 
 PROBES = frozenset({"PG.AMI.1", "PG.AMI.3"})
@@ -95,7 +96,7 @@ def test_the_default_service_is_built_once_from_the_environment(
 
 def test_collectors_cover_amis() -> None:
     clients = ClientFactory()
-    assert isinstance(collectors(clients, EcrRegistries(clients))[ResourceKind.AMI], AmiCollector)
+    assert isinstance(Collection(clients, EcrRegistries(clients), KINDS).collector(AMI), AmiCollector)
 
 
 def test_utc_now_is_timezone_aware() -> None:

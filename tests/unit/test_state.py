@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,17 +10,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from provenance_guard.controls import registry
-from provenance_guard.findings import build_finding, fingerprint, format_time
+from provenance_guard.findings import Finding, RecordState, build_finding, fingerprint, format_time
 from provenance_guard.model import Reason, Verdict
 from provenance_guard.state import FindingStateStore, next_updated_at
 from tests.unit.support import T0, ami_ref
 
 
-def make_finding(image: int, control: str = "PG.AMI.1", updated: datetime = T0) -> dict[str, Any]:
+def make_finding(image: int, control: str = "PG.AMI.1", updated: datetime = T0) -> Finding:
     verdict = Verdict.failed(control, (Reason("WHY", "because"),), {"Seen": "x"})
     built = build_finding(registry.get(control), verdict, ami_ref(f"ami-{image:017x}"), observed_at=T0)
-    built["UpdatedAt"] = format_time(updated)
-    return built
+    return replace(built, updated_at=updated)
 
 
 @pytest.fixture
@@ -39,24 +39,24 @@ class BatchGetLog:
 def test_save_then_get_returns_the_whole_record(store: FindingStateStore) -> None:
     finding = make_finding(1)
     store.save(finding, fingerprint(finding))
-    record = store.get_many([finding["Id"]])[finding["Id"]]
+    record = store.get_many([finding.id])[finding.id]
     assert record.finding == finding
     assert record.fingerprint == fingerprint(finding)
-    assert record.resource_arn == finding["Resources"][0]["Id"]
+    assert record.resource_arn == finding.resource.arn
     assert (record.control_id, record.status, record.record_state) == ("PG.AMI.1", "FAILED", "ACTIVE")
-    assert (record.created_at, record.updated_at) == (finding["CreatedAt"], finding["UpdatedAt"])
+    assert (record.created_at, record.updated_at) == (format_time(finding.created_at), format_time(finding.updated_at))
 
 
 def test_get_many_reads_more_than_100_ids_in_batches(store: FindingStateStore, dynamodb: Any) -> None:
     findings = [make_finding(i) for i in range(230)]
     for finding in findings:
         store.save(finding, fingerprint(finding))
-    missing = [make_finding(1000 + i)["Id"] for i in range(20)]
-    wanted = [f["Id"] for f in findings] + missing + [findings[0]["Id"]]  # a duplicate, too
+    missing = [make_finding(1000 + i).id for i in range(20)]
+    wanted = [f.id for f in findings] + missing + [findings[0].id]  # a duplicate, too
     log = BatchGetLog(dynamodb)
     records = store.get_many(wanted)
-    assert set(records) == {f["Id"] for f in findings}
-    assert all(records[f["Id"]].finding == f for f in findings)
+    assert set(records) == {f.id for f in findings}
+    assert all(records[f.id].finding == f for f in findings)
     assert log.key_counts == [100, 100, 50]
 
 
@@ -71,20 +71,20 @@ def test_for_resource_lists_every_finding_of_that_resource(store: FindingStateSt
     other = make_finding(2, "PG.AMI.1")
     for finding in [*mine, other]:
         store.save(finding, fingerprint(finding))
-    records = store.for_resource(mine[0]["Resources"][0]["Id"])
-    assert sorted(r.finding_id for r in records) == sorted(f["Id"] for f in mine)
+    records = store.for_resource(mine[0].resource.arn)
+    assert sorted(r.finding_id for r in records) == sorted(f.id for f in mine)
     assert store.for_resource("arn:aws:ec2:us-east-1::image/ami-0000000000000000f") == []
 
 
 def test_an_older_update_does_not_overwrite_a_newer_one(store: FindingStateStore) -> None:
     newer = make_finding(1, updated=T0 + timedelta(minutes=5))
-    older = {**make_finding(1, updated=T0), "RecordState": "ARCHIVED"}
+    older = replace(make_finding(1, updated=T0), record_state=RecordState.ARCHIVED)
     store.save(newer, "newer")
     store.save(older, "older")  # a concurrent, slower writer: dropped, not an error
-    record = store.get_many([newer["Id"]])[newer["Id"]]
+    record = store.get_many([newer.id])[newer.id]
     assert (record.fingerprint, record.updated_at, record.record_state) == (
         "newer",
-        newer["UpdatedAt"],
+        format_time(newer.updated_at),
         "ACTIVE",
     )
 
@@ -92,16 +92,16 @@ def test_an_older_update_does_not_overwrite_a_newer_one(store: FindingStateStore
 def test_an_equal_updated_at_does_not_overwrite(store: FindingStateStore) -> None:
     first = make_finding(1)
     store.save(first, "first")
-    store.save({**first, "RecordState": "ARCHIVED"}, "second")
-    assert store.get_many([first["Id"]])[first["Id"]].fingerprint == "first"
+    store.save(replace(first, record_state=RecordState.ARCHIVED), "second")
+    assert store.get_many([first.id])[first.id].fingerprint == "first"
 
 
 def test_a_newer_update_overwrites(store: FindingStateStore) -> None:
     first = make_finding(1)
     store.save(first, "first")
-    later = {**make_finding(1, updated=T0 + timedelta(milliseconds=1)), "RecordState": "ARCHIVED"}
+    later = replace(make_finding(1, updated=T0 + timedelta(milliseconds=1)), record_state=RecordState.ARCHIVED)
     store.save(later, "later")
-    record = store.get_many([first["Id"]])[first["Id"]]
+    record = store.get_many([first.id])[first.id]
     assert (record.fingerprint, record.record_state) == ("later", "ARCHIVED")
 
 
@@ -163,8 +163,8 @@ def test_save_many_writes_up_to_100_findings_per_transaction(store: FindingState
     store.save_many((f, f"fp-{i}") for i, f in enumerate(findings))
 
     assert calls == [100, 50]
-    records = store.get_many(f["Id"] for f in findings)
-    assert {records[f["Id"]].fingerprint for f in findings} == {f"fp-{i}" for i in range(150)}
+    records = store.get_many(f.id for f in findings)
+    assert {records[f.id].fingerprint for f in findings} == {f"fp-{i}" for i in range(150)}
 
 
 def test_save_many_keeps_a_newer_record_and_still_saves_the_rest(store: FindingStateStore) -> None:
@@ -175,6 +175,6 @@ def test_save_many_keeps_a_newer_record_and_still_saves_the_rest(store: FindingS
 
     store.save_many([(older, "older"), (other, "other")])
 
-    records = store.get_many([newer["Id"], other["Id"]])
-    assert records[newer["Id"]].fingerprint == "newer"
-    assert records[other["Id"]].fingerprint == "other"
+    records = store.get_many([newer.id, other.id])
+    assert records[newer.id].fingerprint == "newer"
+    assert records[other.id].fingerprint == "other"

@@ -12,22 +12,26 @@ import pytest
 from moto import mock_aws
 
 from provenance_guard import sweep
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.asff import from_asff, to_asff
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect import ami
+from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.kinds import KINDS, reads
 from provenance_guard.controls import registry
-from provenance_guard.events import Action, EventError, Work
 from provenance_guard.findings import finding_id
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ResourceRef
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service
 from provenance_guard.sweep import (
-    INVENTORY_PERMISSIONS,
     PAGE_SIZE,
     SweepScope,
     page,
     page_work,
     plan_pages,
-    sweep_scope,
 )
+from provenance_guard.triggers import parse_event
+from provenance_guard.work import Action, EventError, Work
 from tests.unit.support import ACCOUNT, REGION, SCHEDULED_EVENT, ami_event, ami_ref, sqs_record
 
 ON_DEMAND = {
@@ -41,6 +45,13 @@ ON_DEMAND = {
     "resources": [],
     "detail": {},
 }
+
+
+def sweep_scope(event: Any) -> tuple[str, str, str]:
+    """The account, Region and partition the sweep function sweeps for `event`."""
+    (work,) = parse_event(event, "sweep")
+    assert work.action is Action.SWEEP
+    return work.resource.account, work.resource.region, work.resource.partition
 
 
 def test_scope_of_the_scheduled_event() -> None:
@@ -63,7 +74,7 @@ def test_partition_comes_from_the_rule_arn() -> None:
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        pytest.param([SCHEDULED_EVENT], "a sweep event is a JSON object", id="not-an-object"),
+        pytest.param([SCHEDULED_EVENT], "an EventBridge event is a JSON object, got list", id="not-an-object"),
         pytest.param(
             ami_event("ami-0abcdef1234567890"), "not a sweep event: aws.ec2 / EC2 AMI State Change", id="other-event"
         ),
@@ -72,12 +83,12 @@ def test_partition_comes_from_the_rule_arn() -> None:
         ),
         pytest.param(
             {**SCHEDULED_EVENT, "account": "1234"},
-            "a sweep event needs a 12-digit account and a region",
+            "the event's account '1234' is not a 12-digit account id",
             id="bad-account",
         ),
         pytest.param(
             {k: v for k, v in SCHEDULED_EVENT.items() if k != "region"},
-            "a sweep event needs a 12-digit account and a region",
+            "the event has no 'region' field",
             id="no-region",
         ),
     ],
@@ -129,7 +140,7 @@ def test_inventory_calls_only_its_declared_permissions(clients: ClientFactory, m
     ec2.meta.events.register("before-call.ec2", lambda model, **_: operations.append(model.name))
     assert len(list(inventory(clients, ACCOUNT, REGION, "aws"))) == 1
     assert operations
-    assert {f"ec2:{name}" for name in operations} <= set(INVENTORY_PERMISSIONS)
+    assert {f"ec2:{name}" for name in operations} <= reads((), inventories=True)
 
 
 def test_a_sweep_evaluates_every_owned_ami(service: Service, make_ami: Callable[..., str], securityhub: Any) -> None:
@@ -138,7 +149,7 @@ def test_a_sweep_evaluates_every_owned_ami(service: Service, make_ami: Callable[
     assert response == {"batchItemFailures": []}
     imported = {f["Id"] for page in securityhub.get_paginator("get_findings").paginate() for f in page["Findings"]}
     assert imported >= {finding_id(ami_ref(i), c) for i in images for c in ("PG.AMI.1", "PG.AMI.3")}
-    assert {f.split("/")[1] for f in imported} == {c.id for c in registry.for_kind(ResourceKind.AMI)} - {
+    assert {f.split("/")[1] for f in imported} == {c.id for c in registry.for_kind(AMI)} - {
         "PG.AMI.2"  # not judged: the default policy configures no hardening evidence
     }
 
@@ -169,7 +180,7 @@ def test_a_sweep_archives_findings_of_images_whose_repository_vanished(service: 
     digest = ecr.put_image(repositoryName="team/lost", imageManifest=manifest, imageTag="v1")["image"]["imageId"][
         "imageDigest"
     ]
-    image = ResourceRef(ResourceKind.ECR_IMAGE, f"team/lost@{digest}", ACCOUNT, REGION)
+    image = ResourceRef(ECR_IMAGE, f"team/lost@{digest}", ACCOUNT, REGION)
     service.pipeline.run([Work(Action.EVALUATE, image)])
     ecr.delete_repository(repositoryName="team/lost", force=True)  # ... and no event arrives
 
@@ -180,7 +191,7 @@ def test_a_sweep_archives_findings_of_images_whose_repository_vanished(service: 
         for page in securityhub.get_paginator("get_findings").paginate()
         for f in page["Findings"]
     }
-    judged = [c.id for c in registry.for_kind(ResourceKind.ECR_IMAGE) if finding_id(image, c.id) in states]
+    judged = [c.id for c in registry.for_kind(ECR_IMAGE) if finding_id(image, c.id) in states]
     assert {"PG.ECR.4", "PG.ECR.6"} <= set(judged)
     assert {states[finding_id(image, c)] for c in judged} == {"ARCHIVED"}
 
@@ -190,17 +201,19 @@ def test_a_sweep_does_not_archive_resources_it_did_not_inventory(
 ) -> None:
     """Reconciliation only covers kinds the sweep inventories: an ACTIVE finding of another kind (here
     a Lambda function, with the sweep listing AMIs only) is not archived for being 'missing'."""
-    monkeypatch.setattr(sweep, "INVENTORIES", {ResourceKind.AMI: sweep.owned_amis})
+    monkeypatch.setattr(sweep, "inventoried", lambda: [KINDS[AMI]])
     image = make_ami()
     service.pipeline.run([Work(Action.EVALUATE, ami_ref(image))])
     assert service.state is not None
     [record] = list(service.state.get_many([finding_id(ami_ref(image), "PG.AMI.1")]).values())
     function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:payments"
-    foreign = {
-        **record.finding,
-        "Id": "provenance-guard/PG.LAMBDA.1/x",
-        "Resources": [{"Type": "AwsLambdaFunction", "Id": function_arn}],
-    }
+    foreign = from_asff(
+        {
+            **to_asff(record.finding),
+            "Id": "provenance-guard/PG.LAMBDA.1/x",
+            "Resources": [{"Type": "AwsLambdaFunction", "Id": function_arn}],
+        }
+    )
     service.state.save(foreign, "fingerprint")
     make_ami("another")  # so the AMI inventory is not empty
 
@@ -253,7 +266,7 @@ def test_with_a_queue_the_sweep_fans_out_pages_and_each_page_is_evaluated(
     ],
 )
 def test_a_malformed_page_is_an_event_error(detail: dict[str, Any]) -> None:
-    message = page(SweepScope(ACCOUNT, REGION, "aws"), ResourceKind.AMI, Action.EVALUATE, [])
+    message = page(SweepScope(ACCOUNT, REGION, "aws"), AMI, Action.EVALUATE, [])
     message["detail"] = detail
     with pytest.raises(EventError):
         page_work(message)
@@ -327,11 +340,11 @@ def test_throttling_on_a_read_api_and_on_security_hub_loses_nothing_and_imports_
 def test_the_inventory_pages_through_large_listings(
     clients: ClientFactory, make_ami: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sweep, "LIST_PAGE_SIZE", 5)  # the emulator pages DescribeImages like EC2
+    monkeypatch.setattr(ami, "LIST_PAGE_SIZE", 5)  # the emulator pages DescribeImages like EC2
     ec2 = clients.client("ec2", REGION)
     calls: list[str] = []
     ec2.meta.events.register("before-call.ec2.DescribeImages", lambda **_: calls.append("DescribeImages"))
     images = {make_ami(f"image-{i}") for i in range(23)}
 
-    assert set(sweep.owned_amis(clients, REGION)) == images
+    assert set(ami.owned_amis(clients, REGION)) == images
     assert len(calls) == 5

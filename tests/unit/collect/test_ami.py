@@ -9,16 +9,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.ami import (
+    AMI,
     IMAGE_BUILDER_ARN_TAG,
     AmiCollector,
     BlockDevice,
     LaunchPermission,
     snapshot_from_image,
 )
-from provenance_guard.collect.clients import ClientFactory
 from provenance_guard.controls import registry
-from provenance_guard.model import ResourceKind
 from tests.unit.support import ACCOUNT, OTHER_ACCOUNT, REGION, ami_ref
 
 OU = "arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cdef3456"
@@ -129,7 +129,7 @@ def test_calls_only_operations_the_ami_controls_declare(
     collector.collect(ami_ref(make_ami(launch_permissions=[{"UserId": OTHER_ACCOUNT}])))
     collector.collect(ami_ref("ami-0000000000000000f"))
     assert recorder.operations == ["ec2:DescribeImages", "ec2:DescribeImageAttribute", "ec2:DescribeImages"]
-    assert set(recorder.operations) <= set(registry.permissions(frozenset({ResourceKind.AMI})))
+    assert set(recorder.operations) <= set(registry.permissions(frozenset({AMI})))
 
 
 def test_an_ami_of_another_owner_is_read_without_its_launch_permissions(monkeypatch: Any) -> None:

@@ -8,15 +8,19 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr import EcrRepositoryCollector, registry_repositories_work
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ecr import repository_names as ecr_repositories
 from provenance_guard.collect.ecr_expand import ImageExpander
-from provenance_guard.collect.ecr_image import EcrImageCollector
+from provenance_guard.collect.ecr_image import EcrImageCollector, ecr_images
+from provenance_guard.collect.ecr_repository import (
+    ECR_REGISTRY,
+    ECR_REPOSITORY,
+    EcrRepositoryCollector,
+    registry_repositories_work,
+)
 from provenance_guard.collect.ecr_scan import BASIC, INSPECTOR
-from provenance_guard.events import Action
-from provenance_guard.model import ResourceKind
 from provenance_guard.oci.ecr import EcrRegistries
-from provenance_guard.sweep import ecr_images, ecr_repositories
+from provenance_guard.work import Action
 from provenance_guard_cli.emulator.ecr_scans import plan_scan
 from provenance_guard_cli.local_registry import image_index, image_manifest, push_image
 from tests.unit.ecr_support import image_ref, repository_ref
@@ -218,12 +222,10 @@ def test_a_registry_expands_into_its_repositories(ecr):
     for name in ("a-repo", "b-repo"):
         ecr.create_repository(repositoryName=name)
     ref = repository_ref("x")
-    work = registry_repositories_work(
-        ClientFactory(), ref.__class__(ResourceKind.ECR_REGISTRY, ACCOUNT, ACCOUNT, REGION)
-    )
+    work = registry_repositories_work(ClientFactory(), ref.__class__(ECR_REGISTRY, ACCOUNT, ACCOUNT, REGION))
     assert [(w.action, w.resource.kind, w.resource.name) for w in work] == [
-        (Action.EVALUATE, ResourceKind.ECR_REPOSITORY, "a-repo"),
-        (Action.EVALUATE, ResourceKind.ECR_REPOSITORY, "b-repo"),
+        (Action.EVALUATE, ECR_REPOSITORY, "a-repo"),
+        (Action.EVALUATE, ECR_REPOSITORY, "b-repo"),
     ]
 
 

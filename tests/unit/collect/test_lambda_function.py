@@ -9,10 +9,15 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.lambda_function import LambdaFunctionCollector, functions_using_config_work
-from provenance_guard.events import Action, Work
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.lambda_function import (
+    CODE_SIGNING_CONFIG,
+    LambdaFunctionCollector,
+    functions_using_config_work,
+)
+from provenance_guard.model import ResourceRef
+from provenance_guard.work import Action, Work
 from tests.unit.lambda_support import (
     ACCOUNT,
     FOREIGN_ACCOUNT,
@@ -155,7 +160,7 @@ def test_image_functions_hand_their_resolved_digest_to_the_ecr_image_collector(a
     assert snapshot.code_signing is None, "code signing does not apply to images"
     image = snapshot.latest.image
     assert image is not None
-    expected = ResourceRef(ResourceKind.ECR_IMAGE, f"payments@sha256:{'ab' * 32}", ACCOUNT, REGION)
+    expected = ResourceRef(ECR_IMAGE, f"payments@sha256:{'ab' * 32}", ACCOUNT, REGION)
     assert images.asked == [expected]
     assert (image.ecr_ref, image.snapshot, image.error) == (expected, {"image": expected.name}, None)
 
@@ -196,7 +201,7 @@ def test_a_code_signing_config_expands_into_the_functions_using_it(aws_clients: 
     for name in ("billing", "reports"):
         create_function(aws_clients.lam, aws_clients.iam, name, CodeSigningConfigArn=config)
     create_function(aws_clients.lam, aws_clients.iam, "unrelated")
-    ref = ResourceRef(ResourceKind.CODE_SIGNING_CONFIG, config, ACCOUNT, REGION)
+    ref = ResourceRef(CODE_SIGNING_CONFIG, config, ACCOUNT, REGION)
 
     work = functions_using_config_work(ClientFactory(max_attempts=1), ref)
 
@@ -205,7 +210,7 @@ def test_a_code_signing_config_expands_into_the_functions_using_it(aws_clients: 
 
 def test_a_vanished_code_signing_config_expands_into_nothing(aws: None) -> None:
     config = f"arn:aws:lambda:{REGION}:{ACCOUNT}:code-signing-config:csc-0123456789abcdefg"
-    ref = ResourceRef(ResourceKind.CODE_SIGNING_CONFIG, config, ACCOUNT, REGION)
+    ref = ResourceRef(CODE_SIGNING_CONFIG, config, ACCOUNT, REGION)
     assert functions_using_config_work(ClientFactory(max_attempts=1), ref) == []
 
 

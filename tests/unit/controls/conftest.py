@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.ecr_image import EcrImageCollector
 from provenance_guard.controls.ecr_signature import signature_verifies
 from provenance_guard.controls.registry import EvaluationContext

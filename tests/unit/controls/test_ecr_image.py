@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provenance_guard.collect.ecr_image import BaseImage
+from provenance_guard.collect.ecr_image_model import BaseImage
 from provenance_guard.controls.ecr_image import is_trusted, registry_location, trusted_provenance
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy

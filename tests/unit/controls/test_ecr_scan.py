@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from provenance_guard.asff import MAX_PRODUCT_FIELD_VALUE
 from provenance_guard.controls.ecr_scan import scanned_and_fresh, vulnerabilities_within_thresholds
-from provenance_guard.findings import MAX_PRODUCT_FIELD_VALUE
 from provenance_guard.model import Severity, Status
 from provenance_guard.policy import Policy
 from tests.unit.ecr_support import OTHER_DIGEST, basic_scan, image, image_ref, scan, vulnerability

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from provenance_guard.events import parse_event
 from provenance_guard.model import Status
 from provenance_guard.policy import Policy, PolicyError
+from provenance_guard.triggers import parse_event
 from provenance_guard_cli.local_registry import image_manifest, push_image
 from tests.unit.controls.conftest import new_image
 from tests.unit.cosign_support import (

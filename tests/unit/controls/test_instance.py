@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from provenance_guard.collect.instance import InstanceSnapshot
+from provenance_guard.collect.instance import INSTANCE, InstanceSnapshot
 from provenance_guard.controls import registry
-from provenance_guard.model import ResourceKind, ResourceRef, Status, Verdict
+from provenance_guard.model import ResourceRef, Status, Verdict
 from provenance_guard.policy import Policy
 from tests.unit.support import ACCOUNT, OTHER_ACCOUNT, REGION, T0, ami_snapshot
 from tests.unit.support import CONTEXT as CTX
@@ -14,7 +14,7 @@ from tests.unit.support import CONTEXT as CTX
 
 def instance(ami=None, tags=None, image_id="ami-0123456789abcdef0") -> InstanceSnapshot:
     return InstanceSnapshot(
-        ref=ResourceRef(ResourceKind.INSTANCE, "i-0123456789abcdef0", ACCOUNT, REGION),
+        ref=ResourceRef(INSTANCE, "i-0123456789abcdef0", ACCOUNT, REGION),
         image_id=image_id,
         state="pending",
         instance_type="t4g.micro",

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.lambda_model import ImageEvidence
 from provenance_guard.controls import registry
 from provenance_guard.controls.registry import Control, EvaluationContext
 from provenance_guard.lambda_identifiers import parse_image_uri
-from provenance_guard.model import Reason, ResourceKind, ResourceRef, Severity, Status, Verdict
+from provenance_guard.model import Reason, ResourceRef, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 from tests.unit.lambda_support import function_snapshot, function_version, lambda_policy
 from tests.unit.support import ACCOUNT, REGION
@@ -25,9 +26,7 @@ FOREIGN = f"444455556666.dkr.ecr.{REGION}.amazonaws.com/payments"
 def image(repository: str = OWN, snapshot: Any = None, error: str | None = None) -> ImageEvidence:
     resolved = f"{repository}@{DIGEST}"
     reference = parse_image_uri(resolved)
-    ecr_ref = ResourceRef(
-        ResourceKind.ECR_IMAGE, f"{reference.repository}@{DIGEST}", reference.ecr_account or "", REGION
-    )
+    ecr_ref = ResourceRef(ECR_IMAGE, f"{reference.repository}@{DIGEST}", reference.ecr_account or "", REGION)
     return ImageEvidence(f"{repository}:v3", resolved, reference, ecr_ref, snapshot=snapshot, error=error)
 
 
@@ -60,7 +59,7 @@ def _ecr_control(control_id: str, evaluate: Any) -> Control[Any]:
         title=control_id,
         description=control_id,
         severity=Severity.HIGH,
-        resource_kind=ResourceKind.ECR_IMAGE,
+        resource_kind=ECR_IMAGE,
         remediation_text="r",
         remediation_url="https://docs.aws.amazon.com/",
         related_requirements=(),

@@ -7,6 +7,11 @@ from typing import Any
 
 import pytest
 
+from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.ecr_repository import ECR_REPOSITORY
+from provenance_guard.collect.instance import INSTANCE
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION
 from provenance_guard.controls import registry
 from provenance_guard.controls.registry import (
     WELL_ARCHITECTED,
@@ -14,7 +19,7 @@ from provenance_guard.controls.registry import (
     ControlRegistry,
     DuplicateControlError,
 )
-from provenance_guard.model import ResourceKind, Severity, Verdict
+from provenance_guard.model import Severity, Verdict
 
 CONTROLS = list(registry)
 PERMISSION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
@@ -22,25 +27,25 @@ PERMISSION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
 # CONTROLS.md §1: default severity and judged resource of every control the product promises.
 # ("highest exceeded severity" for PG.ECR.5 is a per-finding override; its default is not fixed here.)
 CONTROLS_MD = {
-    "PG.AMI.1": (Severity.HIGH, ResourceKind.AMI),
-    "PG.AMI.2": (Severity.MEDIUM, ResourceKind.AMI),
-    "PG.AMI.3": (Severity.HIGH, ResourceKind.AMI),
-    "PG.AMI.4": (Severity.MEDIUM, ResourceKind.AMI),
-    "PG.AMI.5": (Severity.MEDIUM, ResourceKind.AMI),
-    "PG.AMI.6": (Severity.MEDIUM, ResourceKind.AMI),
-    "PG.EC2.1": (Severity.HIGH, ResourceKind.INSTANCE),
-    "PG.ECR.1": (Severity.MEDIUM, ResourceKind.ECR_REPOSITORY),
-    "PG.ECR.2": (Severity.MEDIUM, ResourceKind.ECR_REPOSITORY),
-    "PG.ECR.3": (Severity.HIGH, ResourceKind.ECR_IMAGE),
-    "PG.ECR.4": (Severity.MEDIUM, ResourceKind.ECR_IMAGE),
-    "PG.ECR.5": (None, ResourceKind.ECR_IMAGE),
-    "PG.ECR.6": (Severity.MEDIUM, ResourceKind.ECR_IMAGE),
-    "PG.LAMBDA.1": (Severity.HIGH, ResourceKind.LAMBDA_FUNCTION),
-    "PG.LAMBDA.2": (Severity.HIGH, ResourceKind.LAMBDA_FUNCTION),
-    "PG.LAMBDA.3": (Severity.HIGH, ResourceKind.LAMBDA_FUNCTION),
-    "PG.LAMBDA.4": (Severity.HIGH, ResourceKind.LAMBDA_FUNCTION),
-    "PG.LAMBDA.5": (Severity.MEDIUM, ResourceKind.LAMBDA_FUNCTION),
-    "PG.LAMBDA.6": (Severity.HIGH, ResourceKind.LAMBDA_FUNCTION),
+    "PG.AMI.1": (Severity.HIGH, AMI),
+    "PG.AMI.2": (Severity.MEDIUM, AMI),
+    "PG.AMI.3": (Severity.HIGH, AMI),
+    "PG.AMI.4": (Severity.MEDIUM, AMI),
+    "PG.AMI.5": (Severity.MEDIUM, AMI),
+    "PG.AMI.6": (Severity.MEDIUM, AMI),
+    "PG.EC2.1": (Severity.HIGH, INSTANCE),
+    "PG.ECR.1": (Severity.MEDIUM, ECR_REPOSITORY),
+    "PG.ECR.2": (Severity.MEDIUM, ECR_REPOSITORY),
+    "PG.ECR.3": (Severity.HIGH, ECR_IMAGE),
+    "PG.ECR.4": (Severity.MEDIUM, ECR_IMAGE),
+    "PG.ECR.5": (None, ECR_IMAGE),
+    "PG.ECR.6": (Severity.MEDIUM, ECR_IMAGE),
+    "PG.LAMBDA.1": (Severity.HIGH, LAMBDA_FUNCTION),
+    "PG.LAMBDA.2": (Severity.HIGH, LAMBDA_FUNCTION),
+    "PG.LAMBDA.3": (Severity.HIGH, LAMBDA_FUNCTION),
+    "PG.LAMBDA.4": (Severity.HIGH, LAMBDA_FUNCTION),
+    "PG.LAMBDA.5": (Severity.MEDIUM, LAMBDA_FUNCTION),
+    "PG.LAMBDA.6": (Severity.HIGH, LAMBDA_FUNCTION),
 }
 
 
@@ -98,20 +103,20 @@ class TestEveryControl:
 
 
 def test_permissions_union_by_kind() -> None:
-    ami = registry.permissions(frozenset({ResourceKind.AMI}))
+    ami = registry.permissions(frozenset({AMI}))
     assert {"ec2:DescribeImages", "ec2:DescribeImageAttribute"} <= set(ami)
-    assert ami == sorted({p for c in registry.for_kind(ResourceKind.AMI) for p in c.permissions})
-    assert registry.permissions(frozenset({ResourceKind.LAMBDA_FUNCTION})) == sorted(
-        {p for c in registry.for_kind(ResourceKind.LAMBDA_FUNCTION) for p in c.permissions}
+    assert ami == sorted({p for c in registry.for_kind(AMI) for p in c.permissions})
+    assert registry.permissions(frozenset({LAMBDA_FUNCTION})) == sorted(
+        {p for c in registry.for_kind(LAMBDA_FUNCTION) for p in c.permissions}
     )
     assert set(ami) <= set(registry.permissions())
     assert registry.permissions() == sorted(set(registry.permissions()))
 
 
 def test_for_kind_lists_only_controls_of_that_kind_in_order() -> None:
-    ami_ids = [c.id for c in registry.for_kind(ResourceKind.AMI)]
+    ami_ids = [c.id for c in registry.for_kind(AMI)]
     assert ami_ids.index("PG.AMI.1") < ami_ids.index("PG.AMI.3")
-    assert all(registry.get(i).resource_kind is ResourceKind.AMI for i in ami_ids)
+    assert all(registry.get(i).resource_kind is AMI for i in ami_ids)
 
 
 def test_lookup() -> None:
@@ -132,7 +137,7 @@ def _register(target: ControlRegistry, control_id: str) -> None:
         id=control_id,
         title="t",
         severity=Severity.LOW,
-        resource_kind=ResourceKind.AMI,
+        resource_kind=AMI,
         remediation_text="r",
         remediation_url="https://docs.aws.amazon.com/",
         permissions=("ec2:DescribeImages",),

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
 from provenance_guard.oci.ecr import EcrRegistries, EcrTokenCache, registry_host
 from tests.unit.support import ACCOUNT, REGION
 

@@ -1,26 +1,28 @@
-"""Verdicts -> AWS Security Finding Format (CONTROLS.md §3, research/securityhub.md §1-§7)."""
+"""Verdicts -> `Finding`s: what the product found about one resource under one control, in no output
+format. Renderers at the edge turn a finding into ASFF (`asff.py`, for Security Hub), a notification,
+a table row or another format; state, notifications and the command line read its fields."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
+from provenance_guard.collect.kinds import kind_named
 from provenance_guard.controls.registry import Control
-from provenance_guard.model import ResourceRef, Severity, Status, Verdict
+from provenance_guard.model import Reason, ResourceRef, Severity, Status, Verdict
 
-SCHEMA_VERSION = "2018-10-08"
-FINDING_TYPE = "Software and Configuration Checks/AWS Security Best Practices/SEC06-BP02 Hardened images"
-PRODUCT_FIELD_PREFIX = "provenance-guard"
-MAX_PRODUCT_FIELDS = 50
-MAX_PRODUCT_FIELD_VALUE = 1000
-MAX_REASON_DESCRIPTION = 1000
-MAX_DESCRIPTION = 1024
-MAX_STATUS_REASONS = 10
-TIMESTAMP_FIELDS = ("CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt")
+PRODUCT = "provenance-guard"
+
+
+class RecordState(StrEnum):
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+    """The resource is gone or can no longer be launched: the finding is hidden from default views."""
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,65 @@ class ExemptionApplied:
     expires: date
 
 
-def product_arn(ref: ResourceRef) -> str:
-    return f"arn:{ref.partition}:securityhub:{ref.region}:{ref.account}:product/{ref.account}/default"
+@dataclass(frozen=True)
+class Finding:
+    """One control's result about one resource, with every timestamp Security Hub keeps."""
+
+    id: str
+    """Deterministic from (account, region, control, resource): re-evaluation updates one finding."""
+    control_id: str
+    title: str
+    """The control's title."""
+    description: str
+    """The control's description."""
+    resource: ResourceRef
+    status: Status
+    severity: Severity
+    """The severity of the result (the control's, or the verdict's own: a public AMI is CRITICAL)."""
+    reasons: tuple[Reason, ...]
+    evidence: Mapping[str, str]
+    remediation_text: str
+    remediation_url: str
+    related_requirements: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    first_observed_at: datetime
+    last_observed_at: datetime
+    exemption: ExemptionApplied | None = None
+    record_state: RecordState = RecordState.ACTIVE
+    resource_details: Mapping[str, Any] = field(default_factory=dict)
+    """The resource as ASFF `Resources[0].Details` describes it (`{"AwsEc2Instance": {...}}`)."""
+
+    @property
+    def exempted(self) -> bool:
+        return self.exemption is not None
+
+    @property
+    def reported_severity(self) -> Severity:
+        """What people see: an exempted failure is INFORMATIONAL (its own severity is kept as `severity`)."""
+        return Severity.INFORMATIONAL if self.exemption else self.severity
+
+    @property
+    def active(self) -> bool:
+        return self.record_state is RecordState.ACTIVE
+
+    def archived(self, updated_at: datetime) -> Finding:
+        """The same finding re-sent as ARCHIVED (the resource vanished)."""
+        return replace(self, record_state=RecordState.ARCHIVED, updated_at=updated_at)
 
 
 def finding_id(ref: ResourceRef, control_id: str) -> str:
     """Deterministic from (account, region, control, resource): re-evaluation updates one finding."""
     digest = hashlib.sha256(f"{ref.account}|{ref.region}|{control_id}|{ref.arn}".encode()).hexdigest()
-    return f"provenance-guard/{control_id}/{digest[:40]}"
+    return f"{PRODUCT}/{control_id}/{digest[:40]}"
 
 
 def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def build_finding(
@@ -51,106 +100,89 @@ def build_finding(
     observed_at: datetime,
     exemption: ExemptionApplied | None = None,
     resource_details: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The full ASFF finding, with every timestamp set to `observed_at`.
+) -> Finding:
+    """The finding, with every timestamp set to `observed_at` (the pipeline keeps `created_at` and
+    `first_observed_at` of a finding it has seen, and makes `updated_at` strictly increase)."""
+    return Finding(
+        id=finding_id(ref, control.id),
+        control_id=control.id,
+        title=control.title,
+        description=control.description,
+        resource=ref,
+        status=verdict.status,
+        severity=verdict.severity or control.severity,
+        reasons=verdict.reasons,
+        evidence=dict(verdict.evidence),
+        remediation_text=control.remediation_text,
+        remediation_url=control.remediation_url,
+        related_requirements=control.related_requirements,
+        created_at=observed_at,
+        updated_at=observed_at,
+        first_observed_at=observed_at,
+        last_observed_at=observed_at,
+        exemption=exemption,
+        resource_details=dict(resource_details or {}),
+    )
 
-    The state store replaces `CreatedAt`/`FirstObservedAt`/`UpdatedAt` for findings it has seen.
-    """
-    severity = verdict.severity or control.severity
-    reported_severity = Severity.INFORMATIONAL if exemption else severity
-    stamp = format_time(observed_at)
-    severity_block = {"Label": reported_severity.value, "Original": severity.value}
-    resource: dict[str, Any] = {
-        "Type": ref.kind.asff_type,
-        "Id": ref.arn,
-        "Partition": ref.partition,
-        "Region": ref.region,
+
+TIMESTAMPS = ("created_at", "updated_at", "first_observed_at", "last_observed_at")
+
+
+def to_document(finding: Finding) -> dict[str, Any]:
+    """The finding as JSON-ready data (the state store's record, the CLI's JSON): every field, by name."""
+    document = asdict(finding)
+    document["resource"] = {
+        "kind": finding.resource.kind.value,
+        "name": finding.resource.name,
+        "account": finding.resource.account,
+        "region": finding.resource.region,
+        "partition": finding.resource.partition,
+        "id": finding.resource.arn,
     }
-    if resource_details:
-        resource["Details"] = dict(resource_details)
-    reasons = [
-        {"ReasonCode": r.code[:64], "Description": r.description[:MAX_REASON_DESCRIPTION]}
-        for r in verdict.reasons[:MAX_STATUS_REASONS]
-    ]
-    if exemption:
-        reasons.append(
-            {
-                "ReasonCode": "EXEMPTED",
-                "Description": f"exempted until {exemption.expires.isoformat()}: {exemption.reason}"[
-                    :MAX_REASON_DESCRIPTION
-                ],
-            }
-        )
-    return {
-        "SchemaVersion": SCHEMA_VERSION,
-        "Id": finding_id(ref, control.id),
-        "ProductArn": product_arn(ref),
-        "GeneratorId": f"provenance-guard/{control.id}",
-        "AwsAccountId": ref.account,
-        "Region": ref.region,
-        "CompanyName": "provenance-guard",
-        "ProductName": "provenance-guard",
-        "Types": [FINDING_TYPE],
-        "CreatedAt": stamp,
-        "UpdatedAt": stamp,
-        "FirstObservedAt": stamp,
-        "LastObservedAt": stamp,
-        "Severity": severity_block,
-        "FindingProviderFields": {"Severity": severity_block, "Types": [FINDING_TYPE]},
-        "Title": f"{control.id} {control.title}"[:256],
-        "Description": _description(control, verdict)[:MAX_DESCRIPTION],
-        "Remediation": {"Recommendation": {"Text": control.remediation_text[:512], "Url": control.remediation_url}},
-        "ProductFields": _product_fields(control, verdict, exemption),
-        "Resources": [resource],
-        "Compliance": {
-            "Status": verdict.status.value,
-            "SecurityControlId": control.id,
-            "RelatedRequirements": list(control.related_requirements[:32]),
-            "StatusReasons": reasons,
-        },
-        "RecordState": "ACTIVE",
-    }
+    for name in TIMESTAMPS:
+        document[name] = format_time(getattr(finding, name))
+    if finding.exemption:
+        document["exemption"] = {"reason": finding.exemption.reason, "expires": finding.exemption.expires.isoformat()}
+    document["reasons"] = [{"code": r.code, "description": r.description} for r in finding.reasons]
+    document["related_requirements"] = list(finding.related_requirements)
+    return document
 
 
-def fingerprint(finding: Mapping[str, Any]) -> str:
+def fingerprint(finding: Finding) -> str:
     """Hash of everything but the timestamps: equal fingerprints mean nothing worth re-importing."""
-    content = {k: v for k, v in finding.items() if k not in TIMESTAMP_FIELDS}
+    content = {k: v for k, v in to_document(finding).items() if k not in TIMESTAMPS}
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def with_record_state(finding: Mapping[str, Any], record_state: str, updated_at: datetime) -> dict[str, Any]:
-    """The same finding re-sent with a new `RecordState` (archiving a vanished resource)."""
-    stamp = format_time(updated_at)
-    return {**finding, "RecordState": record_state, "UpdatedAt": stamp}
+def from_document(document: Mapping[str, Any]) -> Finding:
+    """The finding `to_document` wrote (`ValueError`/`KeyError` if it is not one)."""
+    resource = document["resource"]
+    exemption = document.get("exemption")
+    ref = ResourceRef(
+        kind_named(resource["kind"]), resource["name"], resource["account"], resource["region"], resource["partition"]
+    )
+    return Finding(
+        id=document["id"],
+        control_id=document["control_id"],
+        title=document["title"],
+        description=document["description"],
+        resource=ref,
+        status=Status(document["status"]),
+        severity=Severity(document["severity"]),
+        reasons=tuple(Reason(r["code"], r["description"]) for r in document["reasons"]),
+        evidence=dict(document["evidence"]),
+        remediation_text=document["remediation_text"],
+        remediation_url=document["remediation_url"],
+        related_requirements=tuple(document["related_requirements"]),
+        created_at=parse_time(document["created_at"]),
+        updated_at=parse_time(document["updated_at"]),
+        first_observed_at=parse_time(document["first_observed_at"]),
+        last_observed_at=parse_time(document["last_observed_at"]),
+        exemption=_exemption(exemption) if exemption else None,
+        record_state=RecordState(document["record_state"]),
+        resource_details=dict(document["resource_details"]),
+    )
 
 
-def status_of(finding: Mapping[str, Any]) -> Status:
-    return Status(finding["Compliance"]["Status"])
-
-
-def severity_of(finding: Mapping[str, Any]) -> Severity:
-    return Severity(finding["FindingProviderFields"]["Severity"]["Original"])
-
-
-def is_exempted(finding: Mapping[str, Any]) -> bool:
-    return bool(finding.get("ProductFields", {}).get(f"{PRODUCT_FIELD_PREFIX}/Exempted") == "true")
-
-
-def _description(control: Control[Any], verdict: Verdict) -> str:
-    summary = "; ".join(r.description for r in verdict.reasons)
-    return f"{verdict.status.value}: {summary}. Control: {control.description}"
-
-
-def _product_fields(control: Control[Any], verdict: Verdict, exemption: ExemptionApplied | None) -> dict[str, str]:
-    fields = {
-        f"{PRODUCT_FIELD_PREFIX}/ControlId": control.id,
-        f"{PRODUCT_FIELD_PREFIX}/Status": verdict.status.value,
-        f"{PRODUCT_FIELD_PREFIX}/Exempted": "true" if exemption else "false",
-    }
-    if exemption:
-        fields[f"{PRODUCT_FIELD_PREFIX}/ExemptionReason"] = exemption.reason[:MAX_PRODUCT_FIELD_VALUE]
-        fields[f"{PRODUCT_FIELD_PREFIX}/ExemptionExpires"] = exemption.expires.isoformat()
-    room = MAX_PRODUCT_FIELDS - len(fields)
-    for key, value in list(verdict.evidence.items())[:room]:
-        fields[f"{PRODUCT_FIELD_PREFIX}/Evidence/{key}"[:127]] = str(value)[:MAX_PRODUCT_FIELD_VALUE]
-    return fields
+def _exemption(document: Mapping[str, str]) -> ExemptionApplied:
+    return ExemptionApplied(document["reason"], date.fromisoformat(document["expires"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -37,36 +37,62 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
-class ResourceKind(StrEnum):
-    """The resources provenance-guard judges, with their ASFF `Resources[0].Type`."""
+@dataclass(frozen=True)
+class ArnFormat:
+    """A canonical ARN `arn:<partition>:<service>:<region>:<account>:<prefix><name>` (CONTROLS.md §3).
 
-    AMI = "ami"
-    INSTANCE = "instance"
-    ECR_REPOSITORY = "ecr-repository"
-    ECR_IMAGE = "ecr-image"
-    LAMBDA_FUNCTION = "lambda-function"
-    IMAGE_BUILDER_IMAGE = "image-builder-image"
-    """Not judged itself: expanded into the AMIs the image distributed."""
-    CODE_SIGNING_CONFIG = "code-signing-config"
-    """Not judged itself: expanded into the Lambda functions that use it (`name` is its ARN)."""
-    ECR_REGISTRY = "ecr-registry"
-    """Not judged itself: a registry-wide change (scanning rules) expands into its repositories."""
+    `with_account=False` leaves the account field empty (an AMI ARN). `name_to_arn` / `name_from_arn` map a
+    `ResourceRef.name` that is spelled differently in the ARN (an image `repo@sha256:hex` is
+    `repository/repo/sha256:hex`); `name_from_arn` returns None for a resource part of another kind."""
 
-    @property
-    def asff_type(self) -> str:
-        return _ASFF_TYPES[self]
+    service: str
+    prefix: str
+    with_account: bool = True
+    name_to_arn: Callable[[str], str] = str
+    name_from_arn: Callable[[str], str | None] = str
+
+    def format(self, ref: ResourceRef) -> str:
+        account = ref.account if self.with_account else ""
+        return f"arn:{ref.partition}:{self.service}:{ref.region}:{account}:{self.prefix}{self.name_to_arn(ref.name)}"
+
+    def parse(self, service: str, resource: str) -> str | None:
+        """The resource's name when `service` and the ARN's resource part are of this format."""
+        if service != self.service or not resource.startswith(self.prefix) or len(resource) == len(self.prefix):
+            return None
+        return self.name_from_arn(resource.removeprefix(self.prefix))
 
 
-_ASFF_TYPES = {
-    ResourceKind.AMI: "Other",
-    ResourceKind.INSTANCE: "AwsEc2Instance",
-    ResourceKind.ECR_REPOSITORY: "AwsEcrRepository",
-    ResourceKind.ECR_IMAGE: "AwsEcrContainerImage",
-    ResourceKind.LAMBDA_FUNCTION: "AwsLambdaFunction",
-    ResourceKind.IMAGE_BUILDER_IMAGE: "Other",
-    ResourceKind.CODE_SIGNING_CONFIG: "Other",
-    ResourceKind.ECR_REGISTRY: "Other",
-}
+@dataclass(frozen=True, eq=False)
+class ResourceKind:
+    """A kind of resource provenance-guard names: its name in messages, its ASFF `Resources[0].Type` and
+    the canonical ARN of its resources. Each kind is defined once, beside its collector (see
+    `provenance_guard.collect.kinds`); kinds compare by identity."""
+
+    value: str
+    asff_type: str
+    arn: ArnFormat | None
+    """None: the resource's name is its ARN (an Image Builder image, a code signing configuration)."""
+    family: str | None = None
+    """The `<FAMILY>` of the ids of the controls that judge it (`PG.AMI.1`); None for kinds never judged."""
+    id_format: Callable[[ResourceRef], str] | None = None
+    """The resource id of a kind whose id is not an ARN (an account: `AWS::::Account:<id>`)."""
+
+    def resource_id(self, ref: ResourceRef) -> str:
+        if self.id_format is not None:
+            return self.id_format(ref)
+        return self.arn.format(ref) if self.arn is not None else ref.name
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"ResourceKind({self.value!r})"
+
+    def __copy__(self) -> ResourceKind:
+        return self
+
+    def __deepcopy__(self, memo: object) -> ResourceKind:
+        return self
 
 
 _PARTITION_PREFIXES = (
@@ -101,22 +127,9 @@ class ResourceRef:
 
     @property
     def arn(self) -> str:
-        """The canonical resource ARN used as ASFF `Resources[0].Id` (CONTROLS.md §3)."""
-        p, r, a = self.partition, self.region, self.account
-        if self.kind is ResourceKind.AMI:
-            return f"arn:{p}:ec2:{r}::image/{self.name}"
-        if self.kind is ResourceKind.INSTANCE:
-            return f"arn:{p}:ec2:{r}:{a}:instance/{self.name}"
-        if self.kind is ResourceKind.ECR_REPOSITORY:
-            return f"arn:{p}:ecr:{r}:{a}:repository/{self.name}"
-        if self.kind in (ResourceKind.IMAGE_BUILDER_IMAGE, ResourceKind.CODE_SIGNING_CONFIG):
-            return self.name
-        if self.kind is ResourceKind.ECR_REGISTRY:
-            return f"arn:{p}:ecr:{r}:{a}:registry"
-        if self.kind is ResourceKind.ECR_IMAGE:
-            repository, _, digest = self.name.partition("@")
-            return f"arn:{p}:ecr:{r}:{a}:repository/{repository}/{digest}"
-        return f"arn:{p}:lambda:{r}:{a}:function:{self.name}"
+        """The canonical resource id used as ASFF `Resources[0].Id` (CONTROLS.md §3): an ARN for every
+        kind with one."""
+        return self.kind.resource_id(self)
 
 
 @dataclass(frozen=True)
@@ -158,25 +171,3 @@ class Verdict:
     @classmethod
     def not_available(cls, control_id: str, code: str, why: str, evidence: Mapping[str, str]) -> Verdict:
         return cls(control_id, Status.NOT_AVAILABLE, (Reason(code, why),), evidence)
-
-
-def ref_from_arn(arn: str, account: str) -> ResourceRef | None:
-    """The `ResourceRef` whose canonical ARN is `arn` (the inverse of `ResourceRef.arn`), or None for an
-    ARN of another shape. `account` fills in what an AMI ARN does not carry."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
-        return None
-    _, partition, service, region, _, resource = parts
-    if service == "ec2" and resource.startswith("image/"):
-        return ResourceRef(ResourceKind.AMI, resource.removeprefix("image/"), account, region, partition)
-    if service == "ec2" and resource.startswith("instance/"):
-        return ResourceRef(ResourceKind.INSTANCE, resource.removeprefix("instance/"), account, region, partition)
-    if service == "ecr" and resource.startswith("repository/"):
-        name = resource.removeprefix("repository/")
-        repository, marker, digest = name.partition("/sha256:")
-        if marker:
-            return ResourceRef(ResourceKind.ECR_IMAGE, f"{repository}@sha256:{digest}", account, region, partition)
-        return ResourceRef(ResourceKind.ECR_REPOSITORY, name, account, region, partition)
-    if service == "lambda" and resource.startswith("function:"):
-        return ResourceRef(ResourceKind.LAMBDA_FUNCTION, resource.removeprefix("function:"), account, region, partition)
-    return None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from provenance_guard.findings import is_exempted, severity_of, status_of
+from provenance_guard.findings import Finding
 from provenance_guard.model import Severity, Status
 
 SNS_BATCH_LIMIT = 10
@@ -25,7 +25,13 @@ class Transition(StrEnum):
 @dataclass(frozen=True)
 class Notification:
     transition: Transition
-    finding: Mapping[str, Any]
+    finding: Finding
+
+
+class Notifier(Protocol):
+    def send(self, notifications: Sequence[Notification], min_severity: Severity) -> list[Notification]:
+        """Send the notifications at or above `min_severity`; returns those sent."""
+        ...
 
 
 class NotificationError(RuntimeError):
@@ -35,7 +41,7 @@ class NotificationError(RuntimeError):
 def transition(
     previous_status: str | None,
     previous_record_state: str | None,
-    finding: Mapping[str, Any],
+    finding: Finding,
     *,
     previous_exempted: bool = False,
 ) -> Transition | None:
@@ -44,43 +50,43 @@ def transition(
     An exempted failure is not an open one: when its exemption expires, the failure is new news, and
     when it starts passing, nobody was waiting for a resolution.
     """
-    status = status_of(finding)
+    status = finding.status
     was_open_failure = (
         previous_status == Status.FAILED.value and previous_record_state == "ACTIVE" and not previous_exempted
     )
-    if status is Status.FAILED and not was_open_failure and not is_exempted(finding):
+    if status is Status.FAILED and not was_open_failure and not finding.exempted:
         return Transition.NEW_FAILURE
     if status is Status.PASSED and was_open_failure:
         return Transition.RESOLVED
     return None
 
 
-def console_url(finding: Mapping[str, Any]) -> str:
-    region = finding["Region"]
-    search = quote(f"Id=\\operator\\:EQUALS\\:{finding['Id']}", safe="")
+def console_url(finding: Finding) -> str:
+    region = finding.resource.region
+    search = quote(f"Id=\\operator\\:EQUALS\\:{finding.id}", safe="")
     return f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
 
 
 def render(notification: Notification) -> dict[str, Any]:
     """One SNS `PublishBatch` entry: readable subject, JSON body, attributes subscribers can filter on."""
     finding = notification.finding
-    control_id = finding["Compliance"]["SecurityControlId"]
-    severity = severity_of(finding)
-    resource = finding["Resources"][0]["Id"]
+    control_id = finding.control_id
+    severity = finding.severity
+    resource = finding.resource.arn
     verb = "FAILED" if notification.transition is Transition.NEW_FAILURE else "now PASSES"
     subject = f"[provenance-guard] {severity.value} {control_id} {verb}: {_short(resource)}"
     body = {
         "transition": notification.transition.value,
         "control": control_id,
-        "title": finding["Title"],
-        "status": finding["Compliance"]["Status"],
+        "title": f"{control_id} {finding.title}",
+        "status": finding.status.value,
         "severity": severity.value,
         "resource": resource,
-        "account": finding["AwsAccountId"],
-        "region": finding["Region"],
-        "reasons": [r["Description"] for r in finding["Compliance"].get("StatusReasons", [])],
-        "remediation": finding["Remediation"]["Recommendation"],
-        "finding_id": finding["Id"],
+        "account": finding.resource.account,
+        "region": finding.resource.region,
+        "reasons": [r.description for r in finding.reasons],
+        "remediation": {"Text": finding.remediation_text, "Url": finding.remediation_url},
+        "finding_id": finding.id,
         "console_url": console_url(finding),
     }
     return {
@@ -94,14 +100,16 @@ def render(notification: Notification) -> dict[str, Any]:
     }
 
 
-class Notifier:
+class SnsNotifier:
+    """Notifications on the findings topic (e-mail subscribers, and whatever else subscribes)."""
+
     def __init__(self, sns: Any, topic_arn: str) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
 
     def send(self, notifications: Sequence[Notification], min_severity: Severity) -> list[Notification]:
         """Publish the notifications at or above the policy's minimum severity; returns those sent."""
-        wanted = [n for n in notifications if severity_of(n.finding).rank >= min_severity.rank]
+        wanted = [n for n in notifications if n.finding.severity.rank >= min_severity.rank]
         for start in range(0, len(wanted), SNS_BATCH_LIMIT):
             chunk = wanted[start : start + SNS_BATCH_LIMIT]
             entries = [{"Id": f"n{index}", **render(n)} for index, n in enumerate(chunk)]

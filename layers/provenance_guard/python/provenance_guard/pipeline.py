@@ -1,33 +1,25 @@
 """The one path from work to findings, used by every handler, the sweep, `replay` and `evaluate`.
 
-collect (AWS reads) -> evaluate (pure controls) -> findings (ASFF) -> state diff -> publish -> notify.
+collect (AWS reads) -> evaluate (pure controls) -> findings -> state diff -> sinks (Security Hub) -> notifiers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from provenance_guard.collect.base import Collector, Snapshot
+from provenance_guard.collect.base import Collection, Snapshot
 from provenance_guard.controls.registry import ControlRegistry, EvaluationContext
-from provenance_guard.events import Action, Work
 from provenance_guard.exemptions import find_exemption
-from provenance_guard.findings import (
-    build_finding,
-    finding_id,
-    fingerprint,
-    format_time,
-    is_exempted,
-    with_record_state,
-)
-from provenance_guard.model import ResourceKind, ResourceRef, Verdict
+from provenance_guard.findings import Finding, build_finding, finding_id, fingerprint
+from provenance_guard.model import ResourceRef, Status, Verdict
 from provenance_guard.notify import Notification, Notifier, transition
 from provenance_guard.policy import Policy
-from provenance_guard.publish import FailedFinding, SecurityHubPublisher
+from provenance_guard.publish import FailedFinding, Sink
 from provenance_guard.state import FindingRecord, FindingStateStore, next_updated_at
+from provenance_guard.work import Action, Work
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +54,7 @@ class WorkError(RuntimeError):
 class Evaluated:
     ref: ResourceRef
     verdict: Verdict
-    finding: Mapping[str, Any]
+    finding: Finding
 
 
 @dataclass
@@ -83,7 +75,7 @@ class RunReport:
 
 @dataclass(frozen=True)
 class _Candidate:
-    finding: dict[str, Any]
+    finding: Finding
     previous: FindingRecord | None
 
 
@@ -92,37 +84,32 @@ class Pipeline:
         self,
         *,
         registry: ControlRegistry,
-        collectors: Mapping[ResourceKind, Collector],
-        expanders: Mapping[ResourceKind, Callable[[ResourceRef], list[Work]]] | None = None,
+        collection: Collection,
         policy: Callable[[], Policy],
         state: FindingStateStore | None,
-        publisher: SecurityHubPublisher | None,
-        notifier: Notifier | None,
+        sinks: Sequence[Sink],
+        notifiers: Sequence[Notifier],
         clock: Callable[[], datetime],
-        on_run_start: Sequence[Callable[[], None]] = (),
     ) -> None:
-        """`on_run_start`: called before each run, e.g. to forget settings read once per run."""
+        """No sinks: a read-only evaluation (nothing is published, recorded or notified)."""
         self._registry = registry
-        self._collectors = collectors
-        self._expanders = expanders or {}
+        self._collection = collection
         self._policy = policy
         self._state = state
-        self._publisher = publisher
-        self._notifier = notifier
+        self._sinks = tuple(sinks)
+        self._notifiers = tuple(notifiers)
         self._clock = clock
-        self._on_run_start = tuple(on_run_start)
 
     def run(self, work: Sequence[Work]) -> RunReport:
         """Evaluate or archive every item, then publish what changed. Raises `PublishError` after
         recording what did get imported, so a retry redoes only the rest; raises `WorkError` after
         publishing everything else when some items failed (one resource's error never costs the
         others their results)."""
-        for start in self._on_run_start:
-            start()
+        self._collection.run.clear()
         report = RunReport()
         now = self._clock()
         policy = self._policy()
-        fresh: list[dict[str, Any]] = []
+        fresh: list[Finding] = []
         archive_refs: list[ResourceRef] = []
         failed: list[tuple[ResourceRef, str]] = []
         for item in self._expand(work, failed):
@@ -139,7 +126,7 @@ class Pipeline:
                 archive_refs.append(item.resource)
             else:
                 report.evaluated.extend(evaluated)
-                fresh.extend(dict(e.finding) for e in evaluated)
+                fresh.extend(e.finding for e in evaluated)
         candidates = self._diff(fresh, now, report) + self._archivals(archive_refs, now, report)
         self._publish(candidates, report, policy)
         if failed:
@@ -152,7 +139,7 @@ class Pipeline:
             if item.action is not Action.EXPAND:
                 expanded.append(item)
                 continue
-            expander = self._expanders.get(item.resource.kind)
+            expander = self._collection.expander(item.resource.kind)
             if expander is None:
                 raise LookupError(f"nothing expands {item.resource.kind.value} resources")
             try:
@@ -169,7 +156,7 @@ class Pipeline:
         if not controls:
             logger.warning("no controls judge %s resources yet; nothing to evaluate for %s", ref.kind.value, ref.arn)
             return []
-        collector = self._collectors.get(ref.kind)
+        collector = self._collection.collector(ref.kind)
         if collector is None:
             raise LookupError(f"no collector for {ref.kind.value} resources")
         snapshot = collector.collect(ref)
@@ -184,11 +171,9 @@ class Pipeline:
                 results.append(Evaluated(ref, verdict, self._finding(control.id, verdict, snapshot, policy, now)))
         return results
 
-    def _finding(
-        self, control_id: str, verdict: Verdict, snapshot: Snapshot, policy: Policy, now: datetime
-    ) -> dict[str, Any]:
+    def _finding(self, control_id: str, verdict: Verdict, snapshot: Snapshot, policy: Policy, now: datetime) -> Finding:
         exemption = None
-        if verdict.status.value == "FAILED":
+        if verdict.status is Status.FAILED:
             exemption = find_exemption(policy.exemptions, control_id, snapshot.ref.arn, snapshot.tags, now.date())
         return build_finding(
             self._registry.get(control_id),
@@ -199,11 +184,11 @@ class Pipeline:
             resource_details=snapshot.asff_details(),
         )
 
-    def _diff(self, fresh: list[dict[str, Any]], now: datetime, report: RunReport) -> list[_Candidate]:
-        previous = self._state.get_many(f["Id"] for f in fresh) if self._state else {}
+    def _diff(self, fresh: list[Finding], now: datetime, report: RunReport) -> list[_Candidate]:
+        previous = self._state.get_many(f.id for f in fresh) if self._state else {}
         candidates = []
         for finding in fresh:
-            record = previous.get(finding["Id"])
+            record = previous.get(finding.id)
             if record is not None:
                 if (
                     record.fingerprint == fingerprint(finding)
@@ -212,9 +197,12 @@ class Pipeline:
                 ):
                     report.unchanged += 1
                     continue
-                finding["CreatedAt"] = record.created_at
-                finding["FirstObservedAt"] = record.finding.get("FirstObservedAt", record.created_at)
-                finding["UpdatedAt"] = format_time(next_updated_at(record.updated_at, now))
+                finding = replace(
+                    finding,
+                    created_at=record.finding.created_at,
+                    first_observed_at=record.finding.first_observed_at,
+                    updated_at=next_updated_at(record.updated_at, now),
+                )
             candidates.append(_Candidate(finding, record))
         return candidates
 
@@ -226,28 +214,31 @@ class Pipeline:
         for record in self._state.get_many(ids).values() if self._state else ():
             if record.record_state != "ARCHIVED":
                 updated = next_updated_at(record.updated_at, now)
-                candidates.append(_Candidate(with_record_state(record.finding, "ARCHIVED", updated), record))
+                candidates.append(_Candidate(record.finding.archived(updated), record))
                 report.archived.append(record.finding_id)
         return candidates
 
     def _publish(self, candidates: list[_Candidate], report: RunReport, policy: Policy) -> None:
-        if not candidates:
+        if not candidates or not self._sinks:  # nothing new, or a read-only evaluation
             return
-        if self._publisher is None:  # a read-only evaluation
-            return
-        result = self._publisher.publish([c.finding for c in candidates])
-        report.securityhub_calls += result.calls
-        imported_ids = set(result.imported)
-        imported = [c for c in candidates if c.finding["Id"] in imported_ids]
+        findings = [c.finding for c in candidates]
+        imported_ids = {c.finding.id for c in candidates}
+        failed: list[FailedFinding] = []
+        for sink in self._sinks:
+            result = sink.publish(findings)
+            report.securityhub_calls += result.calls
+            imported_ids &= set(result.imported)
+            failed += result.failed
+        imported = [c for c in candidates if c.finding.id in imported_ids]
         notifications = [n for n in map(_notification, imported) if n is not None]
-        if self._notifier is not None and notifications:
-            # Before saving state: if SNS fails, the retry re-imports and notifies again.
-            report.notified.extend(self._notifier.send(notifications, policy.notifications.min_severity))
+        for notifier in self._notifiers if notifications else ():
+            # Before saving state: if a notifier fails, the retry re-imports and notifies again.
+            report.notified.extend(notifier.send(notifications, policy.notifications.min_severity))
         if self._state is not None:
             self._state.save_many((c.finding, fingerprint(c.finding)) for c in imported)
         report.imported += len(imported)
-        if result.failed:
-            raise PublishError(result.failed)
+        if failed:
+            raise PublishError(failed)
 
 
 def _failed(item: Work, error: Exception, failed: list[tuple[ResourceRef, str]]) -> None:
@@ -257,13 +248,13 @@ def _failed(item: Work, error: Exception, failed: list[tuple[ResourceRef, str]])
 
 def _notification(candidate: _Candidate) -> Notification | None:
     finding, previous = candidate.finding, candidate.previous
-    if finding["RecordState"] != "ACTIVE":
+    if not finding.active:
         return None
     change = transition(
         previous.status if previous else None,
         previous.record_state if previous else None,
         finding,
-        previous_exempted=previous is not None and is_exempted(previous.finding),
+        previous_exempted=previous is not None and previous.finding.exempted,
     )
     return Notification(change, finding) if change else None
 

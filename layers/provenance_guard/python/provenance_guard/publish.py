@@ -15,7 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from provenance_guard.asff import to_asff
+from provenance_guard.findings import Finding
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,24 @@ class PublishResult:
     imported: list[str] = field(default_factory=list)
     failed: list[FailedFinding] = field(default_factory=list)
     calls: int = 0
+
+
+class Sink(Protocol):
+    """Where findings go (Security Hub; a file or the terminal are the command line's own outputs)."""
+
+    def publish(self, findings: Sequence[Finding]) -> PublishResult:
+        """Publish every finding; `imported` names those taken, `failed` those refused."""
+        ...
+
+
+class SecurityHubSink:
+    """Findings rendered as ASFF, imported with `BatchImportFindings` (`SecurityHubPublisher`)."""
+
+    def __init__(self, publisher: SecurityHubPublisher) -> None:
+        self._publisher = publisher
+
+    def publish(self, findings: Sequence[Finding]) -> PublishResult:
+        return self._publisher.publish([to_asff(finding) for finding in findings])
 
 
 class RateLimiter:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from provenance_guard.events import Action, Envelope, Work
 from provenance_guard.model import ResourceKind, ResourceRef
-from provenance_guard.sweep import PAGE_SIZE, PAGE_SOURCE, SweepScope, named_work, page, send_pages
+from provenance_guard.sweep import PAGE_SIZE, PAGE_SOURCE, SweepScope, page, send_pages
+from provenance_guard.work import Action
 
 DETAIL_TYPE = "Recheck"
 DELAYS_SECONDS = (120, 900)
@@ -42,11 +42,3 @@ def schedule(sqs: Any, queue_url: str, refs: Sequence[ResourceRef]) -> int:
     """Send the rechecks of `refs` to `queue_url`, once per delay; returns how many messages were sent
     (`SweepQueueError` when SQS refuses some)."""
     return sum(send_pages(sqs, queue_url, messages(refs), delay) for delay in DELAYS_SECONDS)
-
-
-def recheck_work(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
-    """The work of a Recheck message: what its page names."""
-    return named_work(detail, envelope.account, envelope.region)
-
-
-PARSERS = {(PAGE_SOURCE[0], DETAIL_TYPE): recheck_work}

@@ -19,11 +19,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provenance_guard.events import EventError, Work, parse_event
+from provenance_guard import recheck
 from provenance_guard.model import ResourceRef
 from provenance_guard.pipeline import RunReport
 from provenance_guard.service import Service, default_service
-from provenance_guard.sweep import SweepScope, is_page, page_work, plan_pages, send_pages, sweep_scope
+from provenance_guard.sweep import SweepScope, page_work, plan_pages, send_pages
+from provenance_guard.triggers import parse_event
+from provenance_guard.triggers.sweep import FUNCTION as SWEEP_FUNCTION
+from provenance_guard.work import Action, EventError, Work
 
 NAMESPACE = "ProvenanceGuard"
 logger = Logger(service="provenance-guard")
@@ -88,28 +91,28 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
 
 
 def _batches(event: Any, service: Service, sweep: bool) -> Iterator[list[Work]]:
-    """The record's work, in the batches the pipeline runs one at a time."""
-    if not sweep:
-        yield parse_event(event)
-        return
-    if is_page(event):
-        yield page_work(event)
-        return
-    scope = SweepScope(*sweep_scope(event))
-    pages = plan_pages(service.clients, service.state, scope)
-    queue_url = service.settings.sweep_queue_url
-    if queue_url is None:  # no queue to fan out to: each page here and now, one after the other
-        yield from (page_work(message) for message in pages)
-        return
-    sent = send_pages(service.clients.client("sqs"), queue_url, pages)
-    logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
+    """The record's work, in the batches the pipeline runs one at a time: the work it names, or, for a
+    sweep request, each page of the sweep (sent to the sweep's queue when it has one)."""
+    work = parse_event(event, SWEEP_FUNCTION if sweep else None)
+    sweeps = [w.resource for w in work if w.action is Action.SWEEP]
+    if len(sweeps) < len(work) or not sweeps:
+        yield [w for w in work if w.action is not Action.SWEEP]
+    for ref in sweeps:
+        if not sweep:
+            raise EventError("a sweep request reached a function that does not sweep")
+        scope = SweepScope(ref.account, ref.region, ref.partition)
+        pages = plan_pages(service.clients, service.state, scope)
+        queue_url = service.settings.sweep_queue_url
+        if queue_url is None:  # no queue to fan out to: each page here and now, one after the other
+            yield from (page_work(message) for message in pages)
+            continue
+        sent = send_pages(service.clients.client("sqs"), queue_url, pages)
+        logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
 
 
 def _recheck_later(refs: list[ResourceRef], event: Mapping[str, Any], service: Service) -> None:
     """Queue delayed re-evaluations of provisional results (not of a recheck's own: bounded). A failure
     to queue loses nothing the daily sweep does not redo, so it is logged, not retried."""
-    from provenance_guard import recheck
-
     queue_url = service.settings.recheck_queue_url
     if queue_url is None or recheck.is_recheck(event):
         return

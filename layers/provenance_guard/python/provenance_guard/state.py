@@ -2,6 +2,8 @@
 
 It lets the pipeline skip unchanged results, keep `CreatedAt`/`FirstObservedAt` across updates,
 make `UpdatedAt` strictly increase, and re-send the last finding when archiving a vanished resource.
+A record holds the finding as `findings.to_document` writes it (`Format` 2); records written before
+(format 1 held the ASFF finding) are read through `asff.from_asff`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from provenance_guard.asff import from_asff
+from provenance_guard.findings import Finding, format_time, from_document, to_document
+
 PARTITION_KEY = "FindingId"
 RESOURCE_KEY = "ResourceArn"
 RESOURCE_INDEX = "ByResource"
@@ -21,6 +26,7 @@ RESOURCE_INDEX = "ByResource"
 BATCH_GET_LIMIT = 100
 TRANSACTION_LIMIT = 100
 MAX_UNPROCESSED_ROUNDS = 8
+RECORD_FORMAT = "2"
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class FindingRecord:
     fingerprint: str
     created_at: str
     updated_at: str
-    finding: Mapping[str, Any]
+    finding: Finding
 
 
 class StateStoreError(RuntimeError):
@@ -100,7 +106,7 @@ class FindingStateStore:
             arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
         return arns
 
-    def save_many(self, findings: Iterable[tuple[Mapping[str, Any], str]]) -> None:
+    def save_many(self, findings: Iterable[tuple[Finding, str]]) -> None:
         """Store findings just imported, up to 100 per DynamoDB transaction, with the same condition as
         `save`. A transaction fails whole when one condition fails (a concurrent newer write): that
         chunk is then saved item by item, so every other finding is still stored."""
@@ -120,15 +126,15 @@ class FindingStateStore:
                 for finding, fingerprint in chunk:
                     self.save(finding, fingerprint)
 
-    def _put(self, finding: Mapping[str, Any], fingerprint: str) -> dict[str, Any]:
+    def _put(self, finding: Finding, fingerprint: str) -> dict[str, Any]:
         return {
             "TableName": self._table,
             "Item": _to_item(finding, fingerprint),
             "ConditionExpression": "attribute_not_exists(FindingId) OR UpdatedAt < :updated",
-            "ExpressionAttributeValues": {":updated": {"S": finding["UpdatedAt"]}},
+            "ExpressionAttributeValues": {":updated": {"S": format_time(finding.updated_at)}},
         }
 
-    def save(self, finding: Mapping[str, Any], fingerprint: str) -> None:
+    def save(self, finding: Finding, fingerprint: str) -> None:
         """Store the finding just imported. A concurrent newer write wins (ours is dropped)."""
         from botocore.exceptions import ClientError
 
@@ -148,21 +154,29 @@ def next_updated_at(previous: str | None, now: datetime) -> datetime:
     return max(now, last + timedelta(milliseconds=1))
 
 
-def _to_item(finding: Mapping[str, Any], fingerprint: str) -> dict[str, Any]:
-    body = zlib.compress(json.dumps(finding, separators=(",", ":")).encode())
+def _to_item(finding: Finding, fingerprint: str) -> dict[str, Any]:
+    body = zlib.compress(json.dumps(to_document(finding), separators=(",", ":")).encode())
     return {
-        "FindingId": {"S": finding["Id"]},
-        "ResourceArn": {"S": finding["Resources"][0]["Id"]},
-        "ControlId": {"S": finding["Compliance"]["SecurityControlId"]},
-        "Status": {"S": finding["Compliance"]["Status"]},
-        "RecordState": {"S": finding["RecordState"]},
+        "FindingId": {"S": finding.id},
+        "ResourceArn": {"S": finding.resource.arn},
+        "ControlId": {"S": finding.control_id},
+        "Status": {"S": finding.status.value},
+        "RecordState": {"S": finding.record_state.value},
         "Fingerprint": {"S": fingerprint},
-        "Account": {"S": finding["AwsAccountId"]},
-        "Region": {"S": finding["Region"]},
-        "CreatedAt": {"S": finding["CreatedAt"]},
-        "UpdatedAt": {"S": finding["UpdatedAt"]},
+        "Account": {"S": finding.resource.account},
+        "Region": {"S": finding.resource.region},
+        "CreatedAt": {"S": format_time(finding.created_at)},
+        "UpdatedAt": {"S": format_time(finding.updated_at)},
+        "Format": {"S": RECORD_FORMAT},
         "Finding": {"B": body},
     }
+
+
+def _finding(item: Mapping[str, Any]) -> Finding:
+    document: Mapping[str, Any] = json.loads(zlib.decompress(item["Finding"]["B"]))
+    if item.get("Format", {}).get("S") == RECORD_FORMAT:
+        return from_document(document)
+    return from_asff(document)
 
 
 def _from_item(item: Mapping[str, Any]) -> FindingRecord:
@@ -175,5 +189,5 @@ def _from_item(item: Mapping[str, Any]) -> FindingRecord:
         fingerprint=item["Fingerprint"]["S"],
         created_at=item["CreatedAt"]["S"],
         updated_at=item["UpdatedAt"]["S"],
-        finding=json.loads(zlib.decompress(item["Finding"]["B"])),
+        finding=_finding(item),
     )

@@ -1,7 +1,8 @@
 """The sweep: re-checks the whole inventory through the same pipeline as the events, fanned out.
 
-1. A scheduled or "Sweep Requested" event starts a sweep. `plan_pages` pages through every inventory
-   and cuts the resources into "Sweep Page" messages of `PAGE_SIZE` resources.
+1. A scheduled or "Sweep Requested" event starts a sweep (`triggers.sweep`). `plan_pages` pages through
+   the inventory of every kind that has one and cuts the resources into "Sweep Page" messages of
+   `PAGE_SIZE` resources.
 2. It then reconciles: resources with ACTIVE findings that the inventory no longer lists get archive
    pages (only for kinds the sweep inventories, and only when every inventory completed).
 3. Each page is a message on the sweep queue, evaluated by the pipeline like any event: the work of
@@ -12,32 +13,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, EventError, Work
-from provenance_guard.model import ResourceKind, ResourceRef, partition_for_region, ref_from_arn
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import Kind
+from provenance_guard.collect.kinds import UnknownKindError, inventoried, kind_named, ref_from_arn
+from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.state import FindingStateStore
+from provenance_guard.work import Action, EventError, Work
 
-SWEEP_SOURCES = {("aws.events", "Scheduled Event"), ("provenance-guard", "Sweep Requested")}
 PAGE_SOURCE = ("provenance-guard", "Sweep Page")
 PAGE_SIZE = 25
-INVENTORY_PERMISSIONS = (
-    "ec2:DescribeImages",
-    "ec2:DescribeInstances",
-    "ecr:DescribeRepositories",
-    "ecr:DescribeImages",
-    "lambda:ListFunctions",
-)
-LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
-LIST_PAGE_SIZE = 1000
-"""Page size of the EC2 list calls (their maximum): without one, EC2 may answer a large account slowly
-or not at all within one call."""
-
-Inventory = Callable[[ClientFactory, str], Iterator[str]]
-"""Names (`ResourceRef.name`) of every resource of one kind in one Region."""
 
 
 @dataclass(frozen=True)
@@ -50,78 +38,19 @@ class SweepScope:
         return ResourceRef(kind, name, self.account, self.region, self.partition)
 
 
-def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
-    ec2: Any = clients.client("ec2", region)
-    pages = ec2.get_paginator("describe_images").paginate(
-        Owners=["self"], IncludeDeprecated=True, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
-    )
-    for page in pages:
-        yield from (image["ImageId"] for image in page.get("Images", []) if image.get("State") == "available")
-
-
-def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
-    ec2: Any = clients.client("ec2", region)
-    pages = ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
-        PaginationConfig={"PageSize": LIST_PAGE_SIZE},
-    )
-    for page in pages:
-        for reservation in page.get("Reservations", []):
-            yield from (instance["InstanceId"] for instance in reservation.get("Instances", []))
-
-
-def lambda_functions(clients: ClientFactory, region: str) -> Iterator[str]:
-    for page in clients.client("lambda", region).get_paginator("list_functions").paginate():
-        yield from (function["FunctionName"] for function in page.get("Functions", []))
-
-
-def ecr_repositories(clients: ClientFactory, region: str) -> Iterator[str]:
-    ecr: Any = clients.client("ecr", region)
-    for page in ecr.get_paginator("describe_repositories").paginate():
-        yield from (repository["repositoryName"] for repository in page.get("repositories", []))
-
-
-def ecr_images(clients: ClientFactory, region: str) -> Iterator[str]:
-    """Every image digest of every repository (`<repository>@sha256:<hex>`); an index and its platform
-    images are separate digests, each judged on its own; signatures and other referrers are skipped."""
-    ecr: Any = clients.client("ecr", region)
-    for name in ecr_repositories(clients, region):
-        for page in ecr.get_paginator("describe_images").paginate(repositoryName=name):
-            for image in page.get("imageDetails", []):
-                if not image.get("subjectManifestDigest"):
-                    yield f"{name}@{image['imageDigest']}"
-
-
-INVENTORIES: dict[ResourceKind, Inventory] = {
-    ResourceKind.AMI: owned_amis,
-    ResourceKind.INSTANCE: live_instances,
-    ResourceKind.ECR_REPOSITORY: ecr_repositories,
-    ResourceKind.ECR_IMAGE: ecr_images,
-    ResourceKind.LAMBDA_FUNCTION: lambda_functions,
-}
-
-
-def sweep_scope(event: object) -> tuple[str, str, str]:
-    """(account, region, partition) of a scheduled or on-demand sweep event; `EventError` otherwise."""
-    if not isinstance(event, Mapping):
-        raise EventError("a sweep event is a JSON object")
-    if (event.get("source"), event.get("detail-type")) not in SWEEP_SOURCES:
-        raise EventError(f"not a sweep event: {event.get('source')} / {event.get('detail-type')}")
-    account, region = str(event.get("account", "")), str(event.get("region", ""))
-    if not (account.isdigit() and len(account) == 12 and region):
-        raise EventError("a sweep event needs a 12-digit account and a region")
-    return account, region, partition_for_region(region)
-
-
-def is_page(event: object) -> bool:
-    return isinstance(event, Mapping) and (event.get("source"), event.get("detail-type")) == PAGE_SOURCE
-
-
-def plan_pages(clients: ClientFactory, state: FindingStateStore | None, scope: SweepScope) -> Iterator[dict[str, Any]]:
-    """Every page of the sweep: evaluation pages for the inventory, then archive pages for the resources
-    that still have ACTIVE findings but are gone (when `state` is given)."""
+def plan_pages(
+    clients: ClientFactory,
+    state: FindingStateStore | None,
+    scope: SweepScope,
+    kinds: Iterable[Kind] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every page of the sweep: evaluation pages for the inventory of every inventoried kind (or of
+    `kinds`), then archive pages for the resources that still have ACTIVE findings but are gone (when
+    `state` is given)."""
     seen: dict[ResourceKind, set[str]] = {}
-    for kind, inventory in INVENTORIES.items():
+    for descriptor in inventoried() if kinds is None else kinds:
+        kind, inventory = descriptor.resource, descriptor.inventory
+        assert inventory is not None, f"{kind} has no inventory"
         names = seen.setdefault(kind, set())
         batch: list[str] = []
         for name in inventory(clients, scope.region):
@@ -171,13 +100,15 @@ def page_work(event: Mapping[str, Any]) -> list[Work]:
 def named_work(detail: Mapping[str, Any], account: object, region: object) -> list[Work]:
     """The work a page's detail names (`kind`, `action`, `names`, `partition`); `EventError` if malformed."""
     try:
-        kind = ResourceKind(detail["kind"])
+        kind = kind_named(detail["kind"])
         action = Action(detail["action"])
+        if action not in (Action.EVALUATE, Action.ARCHIVE):
+            raise ValueError(f"a page evaluates or archives, not {action.value}")
         names = detail["names"]
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise TypeError("names is not a list of names")
         scope = SweepScope(str(account), str(region), str(detail["partition"]))
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, UnknownKindError) as error:
         raise EventError(f"malformed page of work: {error!r}") from None
     return [Work(action, scope.ref(kind, name)) for name in names]
 

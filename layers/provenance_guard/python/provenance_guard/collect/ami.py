@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.imagebuilder import ImageBuilderReader, ImageBuilderUnreadableError
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import Kind
+from provenance_guard.collect.imagebuilder import GET_IMAGE, ImageBuilderReader, ImageBuilderUnreadableError
+from provenance_guard.model import ArnFormat, ResourceKind, ResourceRef
 
+AMI = ResourceKind("ami", asff_type="Other", arn=ArnFormat("ec2", "image/", with_account=False), family="AMI")
+"""ASFF has no AMI resource type (research/securityhub.md §6): `Other`, with `Details.Other`."""
+DESCRIBE_IMAGES = "ec2:DescribeImages"
+DESCRIBE_IMAGE_ATTRIBUTE = "ec2:DescribeImageAttribute"
+LIST_PAGE_SIZE = 1000
+"""Page size of the EC2 list calls (their maximum): without one, EC2 may answer a large account slowly
+or not at all within one call."""
 IMAGE_BUILDER_ARN_TAG = "Ec2ImageBuilderArn"
 """Tag EC2 Image Builder puts on every AMI it distributes, naming the Image Builder image."""
 
@@ -140,7 +148,17 @@ def snapshot_from_image(
 
 
 def ami_ref(image_id: str, account: str, region: str, partition: str = "aws") -> ResourceRef:
-    return ResourceRef(ResourceKind.AMI, image_id, account, region, partition)
+    return ResourceRef(AMI, image_id, account, region, partition)
+
+
+def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: every available AMI the account owns (deprecated ones included)."""
+    ec2: Any = clients.client("ec2", region)
+    pages = ec2.get_paginator("describe_images").paginate(
+        Owners=["self"], IncludeDeprecated=True, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
+    )
+    for page in pages:
+        yield from (image["ImageId"] for image in page.get("Images", []) if image.get("State") == "available")
 
 
 def _launch_permission(entry: Mapping[str, str]) -> LaunchPermission:
@@ -168,3 +186,14 @@ def _parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+KINDS = (
+    Kind(
+        AMI,
+        collector=lambda collection: collection.shared(AmiCollector, lambda c: AmiCollector(c.clients)),
+        collector_reads=(DESCRIBE_IMAGES, DESCRIBE_IMAGE_ATTRIBUTE, GET_IMAGE),
+        inventory=owned_amis,
+        inventory_reads=(DESCRIBE_IMAGES,),
+    ),
+)

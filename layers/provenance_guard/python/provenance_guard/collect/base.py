@@ -1,11 +1,23 @@
-"""What the pipeline needs from every collector and snapshot, whatever the resource kind."""
+"""What every resource kind gives the pipeline: a snapshot, its collector, expander and inventory, and
+the AWS reads each of those makes (the stack derives each function's IAM policy from them).
+
+A kind is described once, by a `Kind` beside its collector, and registered in `collect.kinds`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from provenance_guard.model import ResourceRef
+from provenance_guard.clients import ClientFactory
+from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.work import Work
+
+if TYPE_CHECKING:
+    from provenance_guard.oci.ecr import EcrRegistries
+
+T = TypeVar("T")
 
 
 class Snapshot(Protocol):
@@ -18,7 +30,98 @@ class Snapshot(Protocol):
     def asff_details(self) -> Mapping[str, Any]: ...
 
 
+class ActiveResources(Protocol):
+    """What an expander may ask the finding state (`state.FindingStateStore`): which resources of an
+    account and Region still have ACTIVE findings (a deleted repository's images)."""
+
+    def active_resources(self, account: str, region: str, arn_prefix: str | None = None) -> set[str]: ...
+
+
 class Collector(Protocol):
     def collect(self, ref: ResourceRef) -> Snapshot | None:
         """The resource's snapshot, or None when the resource no longer exists."""
         ...
+
+
+Expander = Callable[[ResourceRef], list[Work]]
+"""The work a resource stands for (an Image Builder image -> the AMIs it distributed)."""
+Inventory = Callable[[ClientFactory, str], Iterator[str]]
+"""Names (`ResourceRef.name`) of every resource of one kind in one Region, paged."""
+
+
+class RunCache:
+    """What one pipeline run reads once: registry settings, repository tags, images read twice. The
+    pipeline clears it as each run starts, so the next run (the next event) reads everything again."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    def once(self, key: Hashable, read: Callable[[], T]) -> T:
+        if key not in self._values:
+            self._values[key] = read()
+        value: T = self._values[key]
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+class Collection:
+    """Builds each kind's collector and expander on first use, for one service; they share the clients,
+    the OCI registries, the finding state (an expander may read it) and the run cache."""
+
+    def __init__(
+        self,
+        clients: ClientFactory,
+        registries: EcrRegistries,
+        kinds: Mapping[ResourceKind, Kind],
+        state: ActiveResources | None = None,
+    ) -> None:
+        self.clients = clients
+        self.registries = registries
+        self.state = state
+        self.run = RunCache()
+        self._kinds = kinds
+        self._collectors: dict[ResourceKind, Collector | None] = {}
+        self._expanders: dict[ResourceKind, Expander | None] = {}
+        self._shared: dict[type[Any], Any] = {}
+
+    def collector(self, kind: ResourceKind) -> Collector | None:
+        if kind not in self._collectors:
+            build = self._kinds[kind].collector if kind in self._kinds else None
+            self._collectors[kind] = build(self) if build else None
+        return self._collectors[kind]
+
+    def expander(self, kind: ResourceKind) -> Expander | None:
+        if kind not in self._expanders:
+            build = self._kinds[kind].expander if kind in self._kinds else None
+            self._expanders[kind] = build(self) if build else None
+        return self._expanders[kind]
+
+    def shared(self, cls: type[T], build: Callable[[Collection], T]) -> T:
+        """One instance of `cls` for every collector of this service (a reader several kinds use)."""
+        if cls not in self._shared:
+            self._shared[cls] = build(self)
+        value: T = self._shared[cls]
+        return value
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything the pipeline, the sweep and the stack need to know about one resource kind."""
+
+    resource: ResourceKind
+    collector: Callable[[Collection], Collector] | None = None
+    collector_reads: tuple[str, ...] = ()
+    expander: Callable[[Collection], Expander] | None = None
+    """Kinds that stand for other work (a registry-wide change -> its repositories) have one."""
+    expander_reads: tuple[str, ...] = ()
+    inventory: Inventory | None = None
+    """Kinds the sweep re-checks have one; their vanished resources' findings are archived."""
+    inventory_reads: tuple[str, ...] = ()
+    uses: tuple[ResourceKind, ...] = ()
+    """Kinds whose collectors this kind's collector reads through (an instance -> its AMI)."""
+
+    @property
+    def judged(self) -> bool:
+        return self.collector is not None

@@ -1,33 +1,28 @@
 """Reads ECR repositories and the registry-wide settings that apply to them (scanning rules,
 pull-through cache rules) into `EcrRepositorySnapshot`s.
 
-Registry-wide settings are read once per pipeline run (`EcrRegistryReader.forget` starts a new one):
-images of one batch or sweep page share one reading, and a CloudTrail-triggered re-evaluation, which
-always runs after the change, sees the change that triggered it.
+Registry-wide settings are read once per pipeline run (the run cache it is given): images of one batch
+or sweep page share one reading, and a CloudTrail-triggered re-evaluation, which always runs after the
+change, sees the change that triggered it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, Work
-from provenance_guard.model import ResourceKind, ResourceRef
-
-if TYPE_CHECKING:
-    from provenance_guard.collect.ecr_signing import SigningConfiguration
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import RunCache
+from provenance_guard.collect.ecr_filters import wildcard_match
+from provenance_guard.collect.ecr_signing import SigningConfiguration, signing_configuration
+from provenance_guard.model import ResourceRef
 
 T = TypeVar("T")
 DESCRIBE_REPOSITORIES = "ecr:DescribeRepositories"
 GET_REGISTRY_SCANNING = "ecr:GetRegistryScanningConfiguration"
 LIST_TAGS = "ecr:ListTagsForResource"
 DESCRIBE_PULL_THROUGH_CACHE_RULES = "ecr:DescribePullThroughCacheRules"
-NOT_FOUND_CODES = frozenset({"RepositoryNotFoundException"})
 FREQUENCY_RANK = {"MANUAL": 0, "SCAN_ON_PUSH": 1, "CONTINUOUS_SCAN": 2}
 
 
@@ -83,48 +78,18 @@ class PullThroughCacheRule:
         return f"{self.upstream_registry_url.rstrip('/')}/{path}"
 
 
-@dataclass(frozen=True)
-class EcrRepositorySnapshot:
-    ref: ResourceRef
-    created_at: datetime | None
-    tag_mutability: str
-    mutability_exclusions: tuple[str, ...]
-    scan_on_push: bool
-    registry_scanning: RegistryScanning
-    tags: Mapping[str, str]
-
-    def asff_details(self) -> dict[str, Any]:
-        return {
-            "AwsEcrRepository": {
-                "Arn": self.ref.arn,
-                "RepositoryName": self.ref.name,
-                "ImageTagMutability": self.tag_mutability,
-                "ImageScanningConfiguration": {"ScanOnPush": self.scan_on_push},
-            }
-        }
-
-
 class EcrRegistryReader:
-    """Registry-wide ECR settings, per Region. With `per_run`, each is read at most once between two
-    `forget()` calls (the pipeline calls it as each run starts); without, at every request."""
+    """Registry-wide ECR settings, per Region. With a run cache, each is read at most once per pipeline
+    run; without, at every request."""
 
-    def __init__(self, clients: ClientFactory, *, per_run: bool = False) -> None:
+    def __init__(self, clients: ClientFactory, run: RunCache | None = None) -> None:
         self._clients = clients
-        self._per_run = per_run
-        self._read: dict[tuple[str, str], Any] = {}
-
-    def forget(self) -> None:
-        """Start a new run: read every setting again when next asked."""
-        self._read.clear()
+        self._run = run
 
     def _once(self, name: str, region: str, read: Callable[[str], T]) -> T:
-        if not self._per_run:
+        if self._run is None:
             return read(region)
-        key = (name, region)
-        if key not in self._read:
-            self._read[key] = read(region)
-        value: T = self._read[key]
-        return value
+        return self._run.once((EcrRegistryReader, name, region), lambda: read(region))
 
     def scanning(self, region: str) -> RegistryScanning:
         return self._once("scanning", region, self._scanning)
@@ -133,9 +98,7 @@ class EcrRegistryReader:
         return self._once("pull-through", region, self._pull_through_cache_rules)
 
     def signing(self, region: str) -> SigningConfiguration:
-        from provenance_guard.collect.ecr_signing import signing_configuration  # it imports wildcard_match
-
-        return self._once("signing", region, partial(signing_configuration, self._clients))
+        return self._once("signing", region, lambda r: signing_configuration(self._clients, r))
 
     def _scanning(self, region: str) -> RegistryScanning:
         configuration = self._clients.client("ecr", region).get_registry_scanning_configuration()
@@ -173,58 +136,8 @@ class EcrRegistryReader:
         return self._once(f"tags {repository_arn}", ref.region, read)
 
 
-class EcrRepositoryCollector:
-    """Reads a repository with `ecr:DescribeRepositories` and the registry's scanning rules."""
-
-    def __init__(self, clients: ClientFactory, registry: EcrRegistryReader | None = None) -> None:
-        self._clients = clients
-        self._registry = registry or EcrRegistryReader(clients)
-
-    def collect(self, ref: ResourceRef) -> EcrRepositorySnapshot | None:
-        repository = self.describe(ref)
-        if repository is None:
-            return None
-        created = repository.get("createdAt")
-        return EcrRepositorySnapshot(
-            ref=ref,
-            created_at=created if isinstance(created, datetime) else None,
-            tag_mutability=str(repository.get("imageTagMutability", "MUTABLE")),
-            mutability_exclusions=tuple(
-                str(f["filter"]) for f in repository.get("imageTagMutabilityExclusionFilters") or []
-            ),
-            scan_on_push=bool((repository.get("imageScanningConfiguration") or {}).get("scanOnPush", False)),
-            registry_scanning=self._registry.scanning(ref.region),
-            tags=self._registry.repository_tags(ref, str(repository.get("repositoryArn", ref.arn))),
-        )
-
-    def describe(self, ref: ResourceRef) -> Mapping[str, Any] | None:
-        """The `DescribeRepositories` entry, or None when the repository does not exist."""
-        from botocore.exceptions import ClientError
-
-        try:
-            found = self._clients.client("ecr", ref.region).describe_repositories(repositoryNames=[ref.name])
-        except ClientError as error:
-            if error.response["Error"]["Code"] in NOT_FOUND_CODES:
-                return None
-            raise
-        repositories = found.get("repositories", [])
-        return repositories[0] if repositories else None
-
-
-def registry_repositories_work(clients: ClientFactory, ref: ResourceRef) -> list[Work]:
-    """Every repository of the registry `ref` (a registry-wide change re-judges them all)."""
-    ecr = clients.client("ecr", ref.region)
-    work = []
+def repository_names(clients: ClientFactory, region: str) -> Iterator[str]:
+    """Every repository of the Region's registry, paged."""
+    ecr: Any = clients.client("ecr", region)
     for page in ecr.get_paginator("describe_repositories").paginate():
-        for repository in page.get("repositories", []):
-            repo_ref = ResourceRef(
-                ResourceKind.ECR_REPOSITORY, repository["repositoryName"], ref.account, ref.region, ref.partition
-            )
-            work.append(Work(Action.EVALUATE, repo_ref))
-    return work
-
-
-def wildcard_match(pattern: str, name: str) -> bool:
-    """ECR's WILDCARD filter: the whole name matches, `*` standing for any run of characters."""
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, name) is not None
+        yield from (repository["repositoryName"] for repository in page.get("repositories", []))

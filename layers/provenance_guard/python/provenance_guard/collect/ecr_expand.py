@@ -5,10 +5,6 @@ index's findings summarise its platform images, so
 - a platform image expands into itself and the image indexes of its repository that list it (their
   summaries change when its scan does). Indexes are looked for among the repository's tagged images,
   newest first, at most `MAX_PARENT_INDEXES` of them.
-
-A deleted repository (CloudTrail DeleteRepository, with or without `force`) expands into itself and every
-image of it that still has ACTIVE findings in the state table: archived at once when the repository is
-gone, re-judged when a repository of that name exists again (events arrive in no guaranteed order).
 """
 
 from __future__ import annotations
@@ -18,14 +14,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr_image import manifest_kind, platform_entries, split_image_name
-from provenance_guard.events import Action, Work
-from provenance_guard.model import ResourceKind, ResourceRef, ref_from_arn
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ecr_image_model import manifest_kind, platform_entries, split_image_name
+from provenance_guard.model import ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.oci.manifest import INDEX_TYPES
 from provenance_guard.oci.registry import RegistryError
-from provenance_guard.state import FindingStateStore
+from provenance_guard.work import Action, Work
 
 logger = logging.getLogger(__name__)
 
@@ -92,38 +87,3 @@ class ImageExpander:
 def _pushed(image: Any) -> datetime:
     pushed = image.get("imagePushedAt")
     return pushed if isinstance(pushed, datetime) else datetime.min.replace(tzinfo=UTC)
-
-
-class RepositoryDeletion:
-    """Work for a repository that was deleted: its findings and its images' findings are archived."""
-
-    def __init__(self, clients: ClientFactory, state: FindingStateStore | None) -> None:
-        self._clients = clients
-        self._state = state
-
-    def __call__(self, ref: ResourceRef) -> list[Work]:
-        if ref.kind is not ResourceKind.ECR_REPOSITORY:
-            raise ValueError(f"only a repository expands into its images, got {ref.kind.value}")
-        action = Action.EVALUATE if self._exists(ref) else Action.ARCHIVE
-        return [Work(action, ref)] + [Work(action, image) for image in self._images_with_findings(ref)]
-
-    def _exists(self, ref: ResourceRef) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self._clients.client("ecr", ref.region).describe_repositories(repositoryNames=[ref.name])
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "RepositoryNotFoundException":
-                return False
-            raise
-        logger.info("repository %s exists again; re-judging it and its images instead of archiving", ref.arn)
-        return True
-
-    def _images_with_findings(self, ref: ResourceRef) -> list[ResourceRef]:
-        if self._state is None:  # no table (a read-only CLI run): nothing recorded to archive
-            return []
-        prefix = f"{ref.arn}/sha256:"
-        images = (
-            ref_from_arn(arn, ref.account) for arn in self._state.active_resources(ref.account, ref.region, prefix)
-        )
-        return sorted((i for i in images if i is not None and i.kind is ResourceKind.ECR_IMAGE), key=lambda i: i.name)

@@ -6,30 +6,50 @@ its upstream. An image index also carries a snapshot of each platform image it l
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr import EcrRegistryReader, PullThroughCacheRule, RegistryScanning
-from provenance_guard.collect.ecr_scan import ScanReader, ScanResult
-from provenance_guard.collect.ecr_signature import SignatureSet, is_cosign_signature, read_signatures
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import Collection, Kind, RunCache
+from provenance_guard.collect.ecr import (
+    DESCRIBE_PULL_THROUGH_CACHE_RULES,
+    DESCRIBE_REPOSITORIES,
+    GET_REGISTRY_SCANNING,
+    LIST_TAGS,
+    EcrRegistryReader,
+    PullThroughCacheRule,
+    RegistryScanning,
+    repository_names,
+)
+from provenance_guard.collect.ecr_expand import ImageExpander
+from provenance_guard.collect.ecr_image_model import (
+    DESCRIBE_IMAGES,
+    ECR_IMAGE,
+    BaseImage,
+    EcrImageSnapshot,
+    manifest_kind,
+    platform_entries,
+    split_image_name,
+)
+from provenance_guard.collect.ecr_scan import DESCRIBE_SCAN_FINDINGS, LIST_INSPECTOR_FINDINGS, ScanReader
+from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
 from provenance_guard.collect.ecr_signing import (
-    ManagedSigning,
+    READ_SIGNING,
     Revocation,
     RevocationChecker,
     SigningConfiguration,
     managed_signing,
 )
-from provenance_guard.model import ResourceKind, ResourceRef
-from provenance_guard.oci.ecr import EcrRegistries
+from provenance_guard.model import ResourceRef
+from provenance_guard.oci.ecr import OCI_PERMISSIONS, EcrRegistries
 from provenance_guard.oci.manifest import (
     BASE_DIGEST,
     BASE_NAME,
     IMAGE_CONFIG_TYPES,
     INDEX_TYPES,
-    Descriptor,
     Manifest,
     ManifestError,
     image_config_labels,
@@ -38,61 +58,19 @@ from provenance_guard.oci.registry import RegistryError
 
 logger = logging.getLogger(__name__)
 
-DESCRIBE_IMAGES = "ecr:DescribeImages"
 NOT_FOUND_CODES = frozenset({"ImageNotFoundException", "RepositoryNotFoundException"})
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
-MAX_PLATFORMS = 16
-
-
-@dataclass(frozen=True)
-class BaseImage:
-    name: str
-    """`org.opencontainers.image.base.name` as recorded (e.g. `docker.io/library/alpine:3.20`)."""
-    digest: str | None
-    recorded_in: str
-    """`manifest annotation` or `config label`."""
-
-
-@dataclass(frozen=True)
-class EcrImageSnapshot:
-    ref: ResourceRef
-    repository: str
-    digest: str
-    image_tags: tuple[str, ...]
-    pushed_at: datetime | None
-    media_type: str
-    kind: str
-    """`image`, `index` (multi-platform) or `artifact` (a signature, SBOM or other non-image)."""
-    scan: ScanResult | None
-    """None for an index or artifact (ECR scans platform images)."""
-    base_image: BaseImage | None = None
-    upstream: str | None = None
-    """For a pull-through-cache repository: `host/path` of the upstream repository."""
-    oci_error: str | None = None
-    """Why the manifest or config could not be read through the registry (then provenance is unknown)."""
-    platforms: tuple[tuple[str, EcrImageSnapshot | None], ...] = ()
-    """For an index: (platform, snapshot) per entry; None when that digest is not in the repository."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """The repository's resource tags (images have none of their own)."""
-    manifest_size: int | None = None
-    """Bytes of the manifest as served (a signature's target descriptor must name this size)."""
-    signatures: SignatureSet | None = None
-    """The Notation signatures whose subject is this digest (None for an artifact, or when unreadable)."""
-    revocations: Mapping[str, Revocation] = field(default_factory=dict)
-    """AWS Signer's revocation answer per signature manifest digest (AWS Signer signatures only)."""
-    managed_signing: ManagedSigning | None = None
-    """ECR managed signing, when a signing rule of the registry covers the repository."""
-
-    def asff_details(self) -> dict[str, Any]:
-        details: dict[str, Any] = {
-            "RegistryId": self.ref.account,
-            "RepositoryName": self.repository,
-            "ImageDigest": self.digest,
-            "ImageTags": list(self.image_tags[:20]),
-        }
-        if self.pushed_at:
-            details["ImagePublishedAt"] = self.pushed_at.isoformat()
-        return {"AwsEcrContainerImage": details}
+READ_IMAGE = (
+    DESCRIBE_IMAGES,
+    LIST_TAGS,
+    GET_REGISTRY_SCANNING,
+    DESCRIBE_PULL_THROUGH_CACHE_RULES,
+    DESCRIBE_SCAN_FINDINGS,
+    LIST_INSPECTOR_FINDINGS,
+    *OCI_PERMISSIONS,
+)
+"""What `EcrImageCollector` reads for any image (one snapshot serves every image control), besides the
+signing reads PG.ECR.3 declares (`READ_SIGNING`)."""
 
 
 @dataclass(frozen=True)
@@ -109,31 +87,24 @@ class EcrImageCollector:
         clients: ClientFactory,
         registries: EcrRegistries,
         registry: EcrRegistryReader | None = None,
-        *,
-        per_run: bool = False,
+        run: RunCache | None = None,
     ):
-        """With `per_run`, an image is read at most once between two `forget()` calls (the pipeline
-        calls it as each run starts): an index's platform images, also queued as work of their own, and
-        a digest several Lambda versions serve are not read again in the same run."""
+        """With a run cache, an image is read at most once per pipeline run: an index's platform images,
+        also queued as work of their own, and a digest several Lambda versions serve are not read again."""
         self._clients = clients
         self._registries = registries
-        self._registry = registry or EcrRegistryReader(clients)
+        self._registry = registry or EcrRegistryReader(clients, run)
         self._scans = ScanReader(clients)
         self._revocation = RevocationChecker(clients)
-        self._per_run = per_run
-        self._read: dict[ResourceRef, EcrImageSnapshot | None] = {}
-
-    def forget(self) -> None:
-        self._read.clear()
+        self._run = run or RunCache()
+        """Without one given, a cache for each `collect` call: an index reads each platform image once."""
+        self._per_run = run is not None
 
     def collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         """The image's snapshot, or None when the digest (or its repository) no longer exists."""
-        if ref not in self._read:
-            snapshot = self._collect(ref)
-            if not self._per_run:
-                return snapshot
-            self._read[ref] = snapshot
-        return self._read[ref]
+        if not self._per_run:
+            self._run.clear()
+        return self._run.once((EcrImageCollector, ref), lambda: self._collect(ref))
 
     def _collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         repository, digest = split_image_name(ref.name)
@@ -152,17 +123,16 @@ class EcrImageCollector:
         platforms = []
         for entry in platform_entries(manifest):
             child_ref = replace(ref, name=f"{repository}@{entry.digest}")
-            if child_ref in self._read:
-                child_snapshot = self._read[child_ref]
-            else:
-                child = self._describe(ref.region, repository, entry.digest)
-                child_snapshot = (
-                    self._snapshot(child_ref, repository, entry.digest, child, context)[0] if child else None
-                )
-                if self._per_run:
-                    self._read[child_ref] = child_snapshot
+            read = partial(self._platform, child_ref, repository, entry.digest, context)
+            child_snapshot = self._run.once((EcrImageCollector, child_ref), read)
             platforms.append((entry.platform or "unknown", child_snapshot))
         return replace(snapshot, platforms=tuple(platforms))
+
+    def _platform(
+        self, ref: ResourceRef, repository: str, digest: str, context: _RegistryContext
+    ) -> EcrImageSnapshot | None:
+        child = self._describe(ref.region, repository, digest)
+        return self._snapshot(ref, repository, digest, child, context)[0] if child else None
 
     def _describe(self, region: str, repository: str, digest: str) -> Mapping[str, Any] | None:
         from botocore.exceptions import ClientError
@@ -250,30 +220,6 @@ class EcrImageCollector:
             return replace(snapshot, oci_error=str(error)[:300]), None
 
 
-def image_ref(repository: str, digest: str, account: str, region: str, partition: str = "aws") -> ResourceRef:
-    return ResourceRef(ResourceKind.ECR_IMAGE, f"{repository}@{digest}", account, region, partition)
-
-
-def manifest_kind(manifest: Manifest) -> str:
-    """`index`, `artifact` (OCI 1.1 artifact, non-image config, or a legacy cosign `.sig`/`.att`) or `image`."""
-    if manifest.is_index:
-        return "index"
-    return "artifact" if manifest.artifact_type or is_cosign_signature(manifest) else "image"
-
-
-def platform_entries(manifest: Manifest) -> list[Descriptor]:
-    """The platform images an index lists, at most MAX_PLATFORMS (BuildKit's `unknown/unknown`
-    attestation entries are not platforms)."""
-    return [e for e in manifest.manifests if e.platform != "unknown/unknown"][:MAX_PLATFORMS]
-
-
-def split_image_name(name: str) -> tuple[str, str]:
-    repository, _, digest = name.partition("@")
-    if not repository or not digest:
-        raise ValueError(f"an image is named <repository>@<digest>, got {name!r}")
-    return repository, digest
-
-
 def _kind(detail: Mapping[str, Any]) -> str:
     if detail.get("imageManifestMediaType") in INDEX_TYPES:
         return "index"
@@ -291,3 +237,33 @@ def _base_from(values: Mapping[str, str], where: str) -> BaseImage | None:
 
 def _repository_arn(ref: ResourceRef, repository: str) -> str:
     return f"arn:{ref.partition}:ecr:{ref.region}:{ref.account}:repository/{repository}"
+
+
+def ecr_images(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: every image digest of every repository (`<repository>@sha256:<hex>`); an
+    index and its platform images are separate digests, each judged on its own; signatures and other
+    referrers are skipped."""
+    ecr: Any = clients.client("ecr", region)
+    for name in repository_names(clients, region):
+        for page in ecr.get_paginator("describe_images").paginate(repositoryName=name):
+            for image in page.get("imageDetails", []):
+                if not image.get("subjectManifestDigest"):
+                    yield f"{name}@{image['imageDigest']}"
+
+
+def _collector(collection: Collection) -> EcrImageCollector:
+    registry = collection.shared(EcrRegistryReader, lambda c: EcrRegistryReader(c.clients, c.run))
+    return EcrImageCollector(collection.clients, collection.registries, registry, collection.run)
+
+
+KINDS = (
+    Kind(
+        ECR_IMAGE,
+        collector=_collector,
+        collector_reads=(*READ_IMAGE, *READ_SIGNING),
+        expander=lambda collection: ImageExpander(collection.clients, collection.registries),
+        expander_reads=(DESCRIBE_IMAGES, *OCI_PERMISSIONS),
+        inventory=ecr_images,
+        inventory_reads=(DESCRIBE_REPOSITORIES, DESCRIBE_IMAGES),
+    ),
+)

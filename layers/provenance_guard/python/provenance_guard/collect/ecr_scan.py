@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
 
 BASIC = "ECR basic scanning"
 INSPECTOR = "Amazon Inspector"

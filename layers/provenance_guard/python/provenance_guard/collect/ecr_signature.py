@@ -11,11 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from provenance_guard.oci.manifest import Descriptor, Manifest, ManifestError
+from provenance_guard.oci.media_types import (
+    BUNDLE_PREDICATE_ANNOTATION,
+    COSE_ENVELOPE,
+    COSIGN_SIGN_PREDICATE,
+    COSIGN_SIMPLE_SIGNING,
+    DSSE_ENVELOPE,
+    JWS_ENVELOPE,
+    NOTATION_SIGNATURE,
+    SIGSTORE_BUNDLE,
+)
 from provenance_guard.oci.registry import NotFoundError, RegistryError, RegistryReader
 
-NOTATION_SIGNATURE = "application/vnd.cncf.notary.signature"
-JWS_ENVELOPE = "application/jose+json"
-COSE_ENVELOPE = "application/cose"
 MAX_CANDIDATES = 10
 """Signatures judged per image (Notation bounds this too); later ones are ignored, and counted."""
 MAX_ENVELOPE_BYTES = 256 * 1024
@@ -87,10 +94,6 @@ def _single_layer(reader: RegistryReader, repository: str, subject: str, digest:
     return manifest.layers[0]
 
 
-COSIGN_SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
-SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json"
-BUNDLE_PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType"
-COSIGN_SIGN_PREDICATE = "https://sigstore.dev/cosign/sign/v1"
 MAX_COSIGN_CANDIDATES = 10
 """cosign signatures judged per image (legacy layers and bundles together); later ones are counted only."""
 MAX_COSIGN_BLOB_BYTES = 256 * 1024
@@ -112,7 +115,7 @@ class CosignCandidate:
     error: str | None = None
 
 
-COSIGN_LEGACY_LAYERS = frozenset({COSIGN_SIMPLE_SIGNING, "application/vnd.dsse.envelope.v1+json"})
+COSIGN_LEGACY_LAYERS = frozenset({COSIGN_SIMPLE_SIGNING, DSSE_ENVELOPE})
 """Layers of cosign's legacy `.sig` (simple signing) and `.att` (DSSE attestation) manifests."""
 
 

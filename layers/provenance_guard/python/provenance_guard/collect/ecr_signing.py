@@ -13,11 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.collect.ecr import wildcard_match
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ecr_filters import wildcard_match
+from provenance_guard.signatures.revocation import RevocationQuery
 
 logger = logging.getLogger(__name__)
 
@@ -125,17 +125,6 @@ def managed_signing(
 class Revocation:
     status: Literal["not_revoked", "revoked", "unknown"]
     detail: str = ""
-
-
-@dataclass(frozen=True)
-class RevocationQuery:
-    """What AWS Signer's notation plugin sends to GetRevocationStatus for one signature."""
-
-    region: str
-    signing_time: datetime
-    profile_version_arn: str
-    job_arn: str
-    certificate_hashes: tuple[str, ...]
 
 
 class RevocationChecker:

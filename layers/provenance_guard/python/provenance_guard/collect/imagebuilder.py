@@ -7,9 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.events import Action, Work
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.clients import ClientFactory
 
 logger = logging.getLogger(__name__)
 
@@ -77,24 +75,3 @@ def image_from_response(image: dict[str, Any], arn: str) -> ImageBuilderImage:
 def _region_of(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[3] else None
-
-
-def distributed_ami_work(reader: ImageBuilderReader, ref: ResourceRef) -> list[Work]:
-    """Evaluation work for every AMI an Image Builder image distributed to this account, per Region.
-
-    AMIs distributed to other accounts are judged by their own account's deployment.
-    """
-    try:
-        image = reader.image(ref.name)
-    except ImageBuilderUnreadableError as error:
-        logger.warning("Image Builder image %s cannot be read (%s); nothing to evaluate", ref.name, error)
-        return []
-    work = []
-    for ami in image.amis:
-        if ami.account and ami.account != ref.account:
-            logger.info("AMI %s in %s belongs to account %s; skipped", ami.image_id, ami.region, ami.account)
-            continue
-        work.append(
-            Work(Action.EVALUATE, ResourceRef(ResourceKind.AMI, ami.image_id, ref.account, ami.region, ref.partition))
-        )
-    return work

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.ami import AmiCollector, AmiSnapshot
-from provenance_guard.collect.clients import ClientFactory
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.ami import AMI, LIST_PAGE_SIZE, AmiCollector, AmiSnapshot
+from provenance_guard.collect.base import Collection, Kind
+from provenance_guard.model import ArnFormat, ResourceKind, ResourceRef
+
+INSTANCE = ResourceKind("instance", asff_type="AwsEc2Instance", arn=ArnFormat("ec2", "instance/"), family="EC2")
+DESCRIBE_INSTANCES = "ec2:DescribeInstances"
+LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 NOT_FOUND_CODES = frozenset({"InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"})
 GONE_STATES = frozenset({"terminated", "shutting-down"})
@@ -66,7 +71,7 @@ class InstanceCollector:
             return None
         instance = instances[0]
         image_id = instance.get("ImageId", "")
-        ami_ref = ResourceRef(ResourceKind.AMI, image_id, ref.account, ref.region, ref.partition)
+        ami_ref = ResourceRef(AMI, image_id, ref.account, ref.region, ref.partition)
         launch_time = instance.get("LaunchTime")
         return InstanceSnapshot(
             ref=ref,
@@ -77,3 +82,33 @@ class InstanceCollector:
             tags={t["Key"]: t["Value"] for t in instance.get("Tags", [])},
             ami=self._amis.read(ami_ref) if image_id else None,
         )
+
+
+def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: every instance that is not terminated or shutting down."""
+    ec2: Any = clients.client("ec2", region)
+    pages = ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
+        PaginationConfig={"PageSize": LIST_PAGE_SIZE},
+    )
+    for page in pages:
+        for reservation in page.get("Reservations", []):
+            yield from (instance["InstanceId"] for instance in reservation.get("Instances", []))
+
+
+def _collector(collection: Collection) -> InstanceCollector:
+    amis = collection.collector(AMI)
+    assert isinstance(amis, AmiCollector)
+    return InstanceCollector(collection.clients, amis)
+
+
+KINDS = (
+    Kind(
+        INSTANCE,
+        collector=_collector,
+        collector_reads=(DESCRIBE_INSTANCES,),
+        inventory=live_instances,
+        inventory_reads=(DESCRIBE_INSTANCES,),
+        uses=(AMI,),
+    ),
+)

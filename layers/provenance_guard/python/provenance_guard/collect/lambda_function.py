@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.base import Collector
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import Collection, Collector, Kind
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.lambda_model import (
     CodeSigning,
     FunctionVersion,
@@ -18,12 +19,19 @@ from provenance_guard.collect.lambda_model import (
     LayerUse,
     SigningJobStatus,
 )
-from provenance_guard.events import Action, Work
 from provenance_guard.lambda_identifiers import LATEST, layer_owner, parse_function_identifier, parse_image_uri
-from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.model import ArnFormat, ResourceKind, ResourceRef
+from provenance_guard.work import Action, Work
 
 logger = logging.getLogger(__name__)
 
+LAMBDA_FUNCTION = ResourceKind(
+    "lambda-function", asff_type="AwsLambdaFunction", arn=ArnFormat("lambda", "function:"), family="LAMBDA"
+)
+"""`ResourceRef.name` is the unqualified function name; the finding names the unqualified ARN."""
+CODE_SIGNING_CONFIG = ResourceKind("code-signing-config", asff_type="Other", arn=None)
+"""Not judged itself: expanded into the Lambda functions that use it (`name` is its ARN)."""
+LIST_FUNCTIONS = "lambda:ListFunctions"
 READ_FUNCTION = ("lambda:GetFunction", "lambda:ListAliases")
 READ_CODE_SIGNING = ("lambda:GetFunctionCodeSigningConfig", "lambda:GetCodeSigningConfig")
 READ_SIGNING_JOB = ("signer:DescribeSigningJob",)
@@ -172,9 +180,7 @@ class LambdaFunctionCollector:
         account, region = reference.ecr_account, reference.ecr_region
         if not (account and region and reference.digest):
             return ImageEvidence(uri, resolved, reference, None, error="not an ECR image resolved to a digest")
-        ecr_ref = ResourceRef(
-            ResourceKind.ECR_IMAGE, f"{reference.repository}@{reference.digest}", account, region, ref.partition
-        )
+        ecr_ref = ResourceRef(ECR_IMAGE, f"{reference.repository}@{reference.digest}", account, region, ref.partition)
         collector = self._images()
         if collector is None:
             return ImageEvidence(uri, resolved, reference, ecr_ref, error="no ECR image collector is installed")
@@ -211,7 +217,7 @@ def functions_using_config_work(clients: ClientFactory, ref: ResourceRef) -> lis
             for arn in page.get("FunctionArns", []):
                 function = parse_function_identifier(arn)
                 name_ref = ResourceRef(
-                    ResourceKind.LAMBDA_FUNCTION,
+                    LAMBDA_FUNCTION,
                     function.name,
                     function.account or ref.account,
                     function.region or ref.region,
@@ -223,3 +229,31 @@ def functions_using_config_work(clients: ClientFactory, ref: ResourceRef) -> lis
             raise
         logger.warning("code signing configuration %s no longer exists; no function uses it", ref.name)
     return work
+
+
+def lambda_functions(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: every function of the Region (names, unqualified)."""
+    for page in clients.client("lambda", region).get_paginator("list_functions").paginate():
+        yield from (function["FunctionName"] for function in page.get("Functions", []))
+
+
+def _collector(collection: Collection) -> LambdaFunctionCollector:
+    # A container-image function's image is read by the collector that judges ECR images (PG.LAMBDA.6).
+    return LambdaFunctionCollector(collection.clients, lambda: collection.collector(ECR_IMAGE))
+
+
+KINDS = (
+    Kind(
+        LAMBDA_FUNCTION,
+        collector=_collector,
+        collector_reads=(*READ_FUNCTION, *READ_CODE_SIGNING, *READ_SIGNING_JOB),
+        inventory=lambda_functions,
+        inventory_reads=(LIST_FUNCTIONS,),
+        uses=(ECR_IMAGE,),
+    ),
+    Kind(
+        CODE_SIGNING_CONFIG,
+        expander=lambda collection: lambda ref: functions_using_config_work(collection.clients, ref),
+        expander_reads=(LIST_FUNCTIONS_BY_CONFIG,),
+    ),
+)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from provenance_guard.collect.ami import AmiSnapshot, LaunchPermission
+from provenance_guard.collect.ami import AMI, AmiSnapshot, LaunchPermission
 from provenance_guard.collect.imagebuilder import GET_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, Severity, Verdict
 from provenance_guard.policy import Policy
 
 READ_AMI = ("ec2:DescribeImages",)
@@ -20,7 +20,7 @@ OWNER_ALIASES = ("amazon", "aws-marketplace")
     id="PG.AMI.1",
     title="AMI comes from a trusted owner or an approved Image Builder pipeline",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Launch compute only from hardened images you control: rebuild this image with an approved "
         "EC2 Image Builder pipeline (the golden pipeline), then deregister it; or, if its owner is "
@@ -63,7 +63,7 @@ def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> V
     id="PG.AMI.3",
     title="AMI is not public and is shared only with allowed accounts, organizations and OUs",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Remove the public launch permission (aws ec2 modify-image-attribute --image-id <ami> "
         "--launch-permission 'Remove=[{Group=all}]') and turn on block public access for AMIs; remove "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from fnmatch import fnmatchcase
 
-from provenance_guard.collect.ami import AmiSnapshot
+from provenance_guard.collect.ami import AMI, AmiSnapshot
 from provenance_guard.collect.imagebuilder import GET_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, Severity, Verdict
 from provenance_guard.policy import Policy
 
 READ_AMI = ("ec2:DescribeImages",)
@@ -18,7 +18,7 @@ READ_AMI = ("ec2:DescribeImages",)
     id="PG.AMI.2",
     title="AMI carries hardening evidence (CIS/STIG component or required tags)",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Build the image with an EC2 Image Builder recipe that includes a hardening component (for "
         "example the AWS-managed CIS or STIG components), or tag images hardened another way with the "
@@ -70,7 +70,7 @@ def hardening_evidence(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext)
     id="PG.AMI.4",
     title="AMI snapshots are encrypted",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Copy the AMI with encryption (aws ec2 copy-image --encrypted --kms-key-id <key>), use the copy, "
         "and deregister the unencrypted AMI; turn on EBS encryption by default in every Region."
@@ -104,7 +104,7 @@ def encrypted_snapshots(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext
     id="PG.AMI.5",
     title="AMI is fresh: younger than the maximum age, with a deprecation time not yet reached, not disabled",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Rebuild the image from the golden pipeline on a schedule instead of patching it; set a deprecation "
         "time on every AMI (aws ec2 enable-image-deprecation --image-id <ami> --deprecate-at <time>) and "
@@ -149,7 +149,7 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
     id="PG.AMI.6",
     title="AMI requires IMDSv2",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.AMI,
+    resource_kind=AMI,
     remediation_text=(
         "Register the image with --imds-support v2.0 (or aws ec2 modify-image-attribute --imds-support v2.0) "
         "so every instance launched from it requires session tokens for instance metadata."

@@ -7,25 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from provenance_guard.collect.ecr import DESCRIBE_PULL_THROUGH_CACHE_RULES, GET_REGISTRY_SCANNING, LIST_TAGS
-from provenance_guard.collect.ecr_image import DESCRIBE_IMAGES, EcrImageSnapshot
-from provenance_guard.collect.ecr_scan import DESCRIBE_SCAN_FINDINGS, LIST_INSPECTOR_FINDINGS
+from provenance_guard.collect.ecr_image import READ_IMAGE
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE, EcrImageSnapshot
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
-from provenance_guard.oci.ecr import OCI_PERMISSIONS
+from provenance_guard.model import Reason, Severity, Status, Verdict
 from provenance_guard.oci.manifest import BASE_NAME
 from provenance_guard.policy import Policy
 
-READ_IMAGE = (
-    DESCRIBE_IMAGES,
-    LIST_TAGS,
-    GET_REGISTRY_SCANNING,
-    DESCRIBE_PULL_THROUGH_CACHE_RULES,
-    DESCRIBE_SCAN_FINDINGS,
-    LIST_INSPECTOR_FINDINGS,
-    *OCI_PERMISSIONS,
-)
-"""What `EcrImageCollector` reads for any image control (one snapshot serves them all)."""
 DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.docker.com")
 
 
@@ -33,7 +21,7 @@ DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.d
     id="PG.ECR.4",
     title="Container image comes from a trusted registry (base image, pull-through upstream, replication source)",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.ECR_IMAGE,
+    resource_kind=ECR_IMAGE,
     remediation_text=(
         "Build images FROM base images in a trusted registry and record the base (BuildKit: "
         "--annotation org.opencontainers.image.base.name=<ref>, or LABEL org.opencontainers.image.base.name); "

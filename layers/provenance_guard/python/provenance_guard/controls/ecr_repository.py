@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from provenance_guard.collect.ecr import (
-    DESCRIBE_REPOSITORIES,
-    GET_REGISTRY_SCANNING,
-    LIST_TAGS,
-    EcrRepositorySnapshot,
-    wildcard_match,
-)
+from provenance_guard.collect.ecr import DESCRIBE_REPOSITORIES, GET_REGISTRY_SCANNING, LIST_TAGS
+from provenance_guard.collect.ecr_filters import wildcard_match
+from provenance_guard.collect.ecr_repository import ECR_REPOSITORY, EcrRepositorySnapshot
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, Severity, Verdict
 from provenance_guard.policy import Policy
 
 READ_REPOSITORY = (DESCRIBE_REPOSITORIES, LIST_TAGS)
@@ -20,7 +16,7 @@ READ_REPOSITORY = (DESCRIBE_REPOSITORIES, LIST_TAGS)
     id="PG.ECR.1",
     title="ECR repository is covered by scan on push or continuous scanning",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.ECR_REPOSITORY,
+    resource_kind=ECR_REPOSITORY,
     remediation_text=(
         "Add a registry scanning rule whose filter matches the repository: aws ecr "
         "put-registry-scanning-configuration --scan-type ENHANCED --rules "
@@ -64,7 +60,7 @@ def scanning_enabled(repo: EcrRepositorySnapshot, policy: Policy, ctx: Evaluatio
     id="PG.ECR.2",
     title="ECR repository has immutable image tags",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.ECR_REPOSITORY,
+    resource_kind=ECR_REPOSITORY,
     remediation_text=(
         "Make tags immutable so a tag always names the image that was reviewed and scanned: aws ecr "
         "put-image-tag-mutability --repository-name <name> --image-tag-mutability IMMUTABLE (or "

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from provenance_guard.collect.ecr_image import EcrImageSnapshot
+from provenance_guard.collect.ecr_image import READ_IMAGE
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE, EcrImageSnapshot
 from provenance_guard.collect.ecr_scan import SEVERITY_ORDER, ScanResult
-from provenance_guard.controls.ecr_image import READ_IMAGE, summarise_platforms
+from provenance_guard.controls.ecr_image import summarise_platforms
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, Severity, Verdict
 from provenance_guard.policy import Policy
 
 SCAN_GRACE = timedelta(hours=24)
@@ -27,7 +28,7 @@ MAX_EVIDENCE = 1000
     id="PG.ECR.5",
     title="Container image's latest vulnerability scan is within the policy's thresholds",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.ECR_IMAGE,
+    resource_kind=ECR_IMAGE,
     remediation_text=(
         "Rebuild the image from an updated base image and upgrade the packages named in the evidence (worst "
         "first), push the new image and move workloads to it; then delete the vulnerable digest. Thresholds "
@@ -81,7 +82,7 @@ def vulnerabilities_within_thresholds(
     id="PG.ECR.6",
     title="Container image has a completed scan and is younger than the maximum age",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.ECR_IMAGE,
+    resource_kind=ECR_IMAGE,
     remediation_text=(
         "Rebuild and push images regularly instead of keeping old ones (container.max_age_days), and make sure "
         "a scanning rule covers the repository (PG.ECR.1); an image ECR cannot scan (UNSUPPORTED_IMAGE) needs a "

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from provenance_guard.collect.ecr_image import EcrImageSnapshot
+from provenance_guard.collect.ecr_image import READ_IMAGE
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE, EcrImageSnapshot
 from provenance_guard.collect.ecr_signature import SignatureCandidate, SignatureSet
 from provenance_guard.collect.ecr_signing import READ_SIGNING, ManagedSigning, Revocation
-from provenance_guard.controls.ecr_image import READ_IMAGE
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
+from provenance_guard.model import Reason, Severity, Status, Verdict
 from provenance_guard.policy import Policy, TrustPolicy
 
 MAX_VALUE = 1000
@@ -29,7 +29,7 @@ MAX_VALUE = 1000
     id="PG.ECR.3",
     title="Container image carries a signature that verifies under the policy's trust policy",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.ECR_IMAGE,
+    resource_kind=ECR_IMAGE,
     remediation_text=(
         "Sign the image digest with Notation (an organisation CA in a ca: trust store, or AWS Signer / ECR "
         "managed signing with a signingAuthority: trust store) under an identity the trust policy lists in "

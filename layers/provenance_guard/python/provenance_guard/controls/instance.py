@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from provenance_guard.collect.instance import InstanceSnapshot
+from provenance_guard.collect.instance import INSTANCE, InstanceSnapshot
 from provenance_guard.controls.ami import trusted_owner
 from provenance_guard.controls.ami_hygiene import freshness, hardening_evidence
 from provenance_guard.controls.registry import EvaluationContext, registry
-from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
+from provenance_guard.model import Reason, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 
 AMI_CONTROLS = (("PG.AMI.1", trusted_owner), ("PG.AMI.2", hardening_evidence), ("PG.AMI.5", freshness))
@@ -16,7 +16,7 @@ AMI_CONTROLS = (("PG.AMI.1", trusted_owner), ("PG.AMI.2", hardening_evidence), (
     id="PG.EC2.1",
     title="Instance was launched from a trusted, hardened, fresh AMI",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.INSTANCE,
+    resource_kind=INSTANCE,
     remediation_text=(
         "Replace the instance with one launched from a current golden AMI (update the launch template or "
         "Auto Scaling group and start an instance refresh), then terminate it; an AMI that no longer exists "

@@ -4,11 +4,12 @@ verdicts on the digest Lambda resolved (PG.ECR.3 signature, PG.ECR.5 vulnerabili
 
 from __future__ import annotations
 
-from provenance_guard.collect.lambda_function import READ_FUNCTION
+from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION, READ_FUNCTION
 from provenance_guard.collect.lambda_model import FunctionVersion, ImageEvidence, LambdaFunctionSnapshot
 from provenance_guard.controls.registry import EvaluationContext, registry
 from provenance_guard.lambda_identifiers import registry_trusted
-from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
+from provenance_guard.model import Reason, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 
 ECR_IMAGE_CONTROLS = {"PG.ECR.3": "signature", "PG.ECR.5": "vulnerability scan"}
@@ -20,7 +21,7 @@ PG.LAMBDA.6 is NOT_AVAILABLE with the reason."""
     id="PG.LAMBDA.6",
     title="Container-image Lambda function runs a trusted, signed, scanned image",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Build the image from a trusted base, push it to a registry in container.trusted_registries, sign it and "
         "fix the vulnerabilities above the policy's thresholds, then update the function to the new digest "
@@ -88,7 +89,7 @@ def _ecr_verdict(
         why = f"{control_id} is not part of this provenance-guard build yet, so the image's {part} is not judged"
         return Verdict.not_available(control_id, "CONTROL_NOT_AVAILABLE", why, {})
     control = registry.get(control_id)
-    if image.snapshot is None or control.resource_kind is not ResourceKind.ECR_IMAGE:
+    if image.snapshot is None or control.resource_kind is not ECR_IMAGE:
         target = image.ecr_ref.name if image.ecr_ref else image.uri
         why = f"{control_id} cannot judge the {part} of image {target}: {image.error or 'not an ECR image'}"
         return Verdict.not_available(control_id, "IMAGE_NOT_READABLE", why, {})

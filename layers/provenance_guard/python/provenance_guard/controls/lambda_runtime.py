@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from provenance_guard.collect.lambda_function import READ_FUNCTION
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION, READ_FUNCTION
 from provenance_guard.collect.lambda_model import FunctionVersion, LambdaFunctionSnapshot, LayerUse
 from provenance_guard.controls.registry import EvaluationContext, registry
 from provenance_guard.lambda_identifiers import trusted_profile
 from provenance_guard.lambda_runtimes import RuntimeSupport, runtime_table
-from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
+from provenance_guard.model import Reason, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 
 
@@ -17,7 +17,7 @@ from provenance_guard.policy import Policy
     id="PG.LAMBDA.4",
     title="Lambda layers come from trusted accounts (and are signed when required)",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Publish the layer in your own account or an account listed in lambda.trusted_layer_accounts (after review), "
         "sign it with a trusted AWS Signer profile when lambda.require_signed_layers is on, and update the function "
@@ -68,7 +68,7 @@ def layers_trusted(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationCo
     id="PG.LAMBDA.5",
     title="Lambda runtime is supported and not about to be deprecated",
     severity=Severity.MEDIUM,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Move the function to a supported runtime (aws lambda update-function-configuration --runtime ...), test it, "
         "publish a version and move the aliases to it; once Lambda blocks updates of a deprecated runtime, even "

@@ -3,11 +3,11 @@ signing does not apply to container images (PG.LAMBDA.6 judges those)."""
 
 from __future__ import annotations
 
-from provenance_guard.collect.lambda_function import READ_CODE_SIGNING, READ_FUNCTION, READ_SIGNING_JOB
+from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION, READ_CODE_SIGNING, READ_FUNCTION, READ_SIGNING_JOB
 from provenance_guard.collect.lambda_model import FunctionVersion, LambdaFunctionSnapshot
 from provenance_guard.controls.registry import EvaluationContext, registry
 from provenance_guard.lambda_identifiers import trusted_profile
-from provenance_guard.model import Reason, ResourceKind, Severity, Verdict
+from provenance_guard.model import Reason, Severity, Verdict
 from provenance_guard.policy import Policy
 
 CODE_SIGNING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html"
@@ -17,7 +17,7 @@ CODE_SIGNING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-c
     id="PG.LAMBDA.1",
     title="Lambda function enforces code signing",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Create a code signing configuration whose UntrustedArtifactOnDeployment policy is Enforce and attach it "
         "(aws lambda put-function-code-signing-config), so Lambda refuses unsigned or untrusted code instead of "
@@ -54,7 +54,7 @@ def code_signing_enforced(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evalu
     id="PG.LAMBDA.2",
     title="Lambda code signing allows only trusted publishers",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Remove every signing profile that is not in lambda.trusted_signing_profiles from the code signing "
         "configuration's allowed publishers (aws lambda update-code-signing-config --allowed-publishers ...), or, "
@@ -96,7 +96,7 @@ def trusted_publishers(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evaluati
     id="PG.LAMBDA.3",
     title="Deployed Lambda code is signed by a trusted signing profile",
     severity=Severity.HIGH,
-    resource_kind=ResourceKind.LAMBDA_FUNCTION,
+    resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
         "Sign the package with an AWS Signer profile listed in lambda.trusted_signing_profiles (aws signer "
         "start-signing-job) and redeploy it with an enforcing code signing configuration attached, then publish a "

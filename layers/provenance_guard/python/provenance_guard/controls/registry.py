@@ -16,7 +16,8 @@ from provenance_guard.model import ResourceKind, Severity, Verdict
 from provenance_guard.policy import Policy
 
 WELL_ARCHITECTED = "AWS Well-Architected SEC06-BP02"
-CONTROL_ID = re.compile(r"^PG\.(AMI|EC2|ECR|LAMBDA)\.[1-9][0-9]*$")
+CONTROL_ID = re.compile(r"^PG\.(?P<family>[A-Z][A-Z0-9]*)\.[1-9][0-9]*$")
+"""`PG.<FAMILY>.<n>`, the family being the judged kind's `ResourceKind.family`."""
 
 SnapshotT = TypeVar("SnapshotT")
 
@@ -83,8 +84,13 @@ class ControlRegistry:
         def decorate(evaluate: Evaluator) -> Evaluator:
             if id in self._controls:
                 raise DuplicateControlError(f"control {id} is registered twice")
-            if not CONTROL_ID.match(id):
+            matched = CONTROL_ID.match(id)
+            if not matched:
                 raise ValueError(f"control id {id!r} does not look like PG.<FAMILY>.<n>")
+            if matched["family"] != resource_kind.family:
+                raise ValueError(
+                    f"control id {id!r} is not PG.<FAMILY>.<n> with FAMILY {resource_kind.family} ({resource_kind})"
+                )
             self._controls[id] = Control(
                 id=id,
                 title=title,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.clients import ClientFactory
+from provenance_guard.clients import ClientFactory
 from provenance_guard.oci.registry import RegistryError, RegistryReader
 
 GET_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken"

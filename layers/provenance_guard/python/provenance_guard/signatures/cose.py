@@ -16,7 +16,7 @@ from typing import Any
 
 import cbor2
 
-from provenance_guard.collect.ecr_signature import COSE_ENVELOPE
+from provenance_guard.oci.media_types import COSE_ENVELOPE
 from provenance_guard.signatures.envelope import (
     Envelope,
     SignatureError,

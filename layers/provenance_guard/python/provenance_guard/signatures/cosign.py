@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from provenance_guard.collect.ecr_signature import COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE
+from provenance_guard.oci.media_types import COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE
 from provenance_guard.signatures.envelope import SignatureError
 
 SIMPLE_SIGNING_TYPE = "cosign container image signature"

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from provenance_guard.collect.ecr_signature import JWS_ENVELOPE
+from provenance_guard.oci.media_types import JWS_ENVELOPE
 from provenance_guard.signatures.envelope import (
     TIMES,
     Envelope,

@@ -1,11 +1,11 @@
-"""collect/clients.py: one lazily created, retrying client per (service, region)."""
+"""clients.py: one lazily created, retrying client per (service, region)."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
 
-from provenance_guard.collect.clients import (
+from provenance_guard.clients import (
     CONNECT_TIMEOUT_SECONDS,
     MAX_ATTEMPTS,
     READ_TIMEOUT_SECONDS,

@@ -1,0 +1,30 @@
+"""What a trigger asks the pipeline to do: evaluate, archive or expand one resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from provenance_guard.model import ResourceRef
+
+
+class EventError(ValueError):
+    """An event or message cannot be used (malformed, or of no known kind): the message says why. A
+    retry cannot fix it, so it is logged with the reason and dropped, never retried."""
+
+
+class Action(StrEnum):
+    EVALUATE = "evaluate"
+    ARCHIVE = "archive"
+    EXPAND = "expand"
+    """Resolve into other work first (an Image Builder image -> the AMIs it distributed)."""
+    SWEEP = "sweep"
+    """Re-check the whole inventory of the account and Region the resource names."""
+
+
+@dataclass(frozen=True)
+class Work:
+    action: Action
+    resource: ResourceRef
+    controls: frozenset[str] | None = None
+    """Only these controls (None = every control for the resource kind)."""
