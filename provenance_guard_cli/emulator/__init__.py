@@ -3,6 +3,12 @@
 Not shipped to Lambda. Call :func:`install` before ``moto.mock_aws()`` (in-process) or use
 :class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). What each extension adds is
 documented in its module: ``ec2_images`` (AMIs, including the ``emulator:*`` escape-hatch tags),
+``ec2_image_lineage`` (GetImageAncestry, SourceImageId/Region recorded by CreateImage and CopyImage,
+copies of AMIs other accounts share), ``ec2_image_watermarks`` (Attach/DetachImageWatermark, inherited
+by derived AMIs), ``ec2_image_scans`` (Image.ScanResults, set by tests and the demo), ``ec2_image_filters``
+(DescribeImages filters for those members), ``ec2_allowed_images`` and ``ec2_allowed_criteria`` (the
+Allowed AMIs setting, its criteria and Image.ImageAllowed), ``ec2_account_guardrails`` (image block public
+access, instance metadata defaults),
 ``imagebuilder`` (EC2 Image Builder, absent from moto: components, recipes, pipelines, images whose
 builds register real AMIs), ``ecr`` and ``ecr_scans`` (scan status and findings per the registry's
 scanning rules, planned scan results, pull-through cache rules), ``inspector2`` (ListFindings filtered
