@@ -17,8 +17,8 @@ Per account and Region, as the API reference and user guide ("ec2-allowed-amis")
   model's enum. Omitting ``ImageCriteria`` clears them. Errors are ``InvalidParameterValue``.
 
 Modelling choices the documentation does not settle: with the setting ``disabled``, ``ImageAllowed``
-is left out of DescribeImages; a criterion with no parameter, or a condition / watermark filter with
-no field, is rejected rather than matching everything; settings apply at once (AWS may take a while).
+is left out of DescribeImages; settings apply at once. (An empty criterion, condition or watermark
+filter never reaches the service: the query protocol sends nothing for an empty structure.)
 Not modelled: refusing RunInstances, CopyImage and the other image-using calls for AMIs that are not
 allowed while ``enabled``; DescribeInstanceImageMetadata.
 """
@@ -101,8 +101,6 @@ def _validate_criterion(index: int, criterion: Any) -> dict[str, Any]:
     if not isinstance(criterion, dict):
         raise model.invalid_parameter(f"{where} must be a structure")
     cleaned = {member: value for member, value in criterion.items() if value is not None}
-    if not cleaned:
-        raise model.invalid_parameter(f"{where} must specify at least one parameter")
     _validate_lists(where, cleaned)
     for member, fields in _CONDITIONS.items():
         if member in cleaned:
@@ -137,8 +135,9 @@ def _validate_fields(where: str, structure: Any, fields: tuple[str, ...]) -> dic
     if not isinstance(structure, dict):
         raise model.invalid_parameter(f"{where} must be a structure")
     cleaned = {name: value for name, value in structure.items() if value is not None}
-    if not cleaned:
-        raise model.invalid_parameter(f"{where} must specify at least one of {list(fields)}")
+    unknown = sorted(set(cleaned) - set(fields))
+    if unknown:
+        raise model.invalid_parameter(f"{where}: unknown members {unknown}; known: {list(fields)}")
     for name, value in cleaned.items():
         if name == "MaximumSeverityLabel":
             if value not in SEVERITY_LABELS:
