@@ -4,7 +4,8 @@ the account's instance metadata (IMDS) defaults.
 * ``GetImageBlockPublicAccessState`` / ``EnableImageBlockPublicAccess`` (``block-new-sharing``) /
   ``DisableImageBlockPublicAccess`` (back to ``unblocked``); ``ManagedBy`` is ``account``. While the
   block is on, a ModifyImageAttribute that adds the ``all`` group (either request form) fails with
-  ``OperationNotPermitted`` and AWS's message; AMIs that are already public stay public, and removing
+  ``OperationNotPermitted`` and the message AWS returns (as quoted in public CLI and Image Builder error
+  output; the API reference lists no error); AMIs that are already public stay public, and removing
   ``all`` still works. A ModifyImageAttribute that would make an AMI carrying a watermark public fails
   the same way (the user guide: "You can't ... make AMIs public if they have a watermark").
 * ``GetInstanceMetadataDefaults`` returns ``AccountLevel`` with the members set so far (and

@@ -37,7 +37,6 @@ from . import ec2_allowed_criteria as criteria_rules
 from . import ec2_image_model as model
 from .patches import patch_attr
 
-STATES = ("disabled", "audit-mode", "enabled")
 PROVIDER_ALIASES = frozenset({"amazon", "aws-marketplace", "aws-backup-vault"})
 SEVERITY_LABELS = ("informational", "low", "medium", "high", "critical")
 MAX_CRITERIA = 10

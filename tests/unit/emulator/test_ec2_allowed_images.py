@@ -285,7 +285,6 @@ def test_operations_match_the_botocore_model() -> None:
     assert set(shape_members(model, "ReplaceImageCriteriaInAllowedImagesSettingsResult")) == {"ReturnValue"}
     assert enum(model, "AllowedImagesSettingsEnabledState") == ["enabled", "audit-mode"]
     assert enum(model, "AllowedImagesSettingsDisabledState") == ["disabled"]
-    assert set(allowed_images.STATES) == {"disabled", "enabled", "audit-mode"}
     assert enum(model, "SeverityLabel") == list(allowed_images.SEVERITY_LABELS)
     request_members = set(shape_members(model, "ImageCriterionRequest"))
     assert request_members == set(shape_members(model, "ImageCriterion"))
