@@ -10,7 +10,8 @@ What moto lacks or gets wrong, and what this module does instead:
   as on AWS; an unknown snapshot id is accepted and reported as requested (AWS would reject it).
 * ``DescribeImages``: returns those members plus DeprecationTime; hides disabled AMIs unless
   ``IncludeDisabled`` or the id is named in ``ImageIds``; hides deprecated AMIs of other owners unless
-  ``IncludeDeprecated`` or named; fails with ``InvalidAMIID.NotFound`` when *any* named id never
+  ``IncludeDeprecated`` or named; hides AMIs that Allowed AMIs (``enabled``) does not allow
+  (:mod:`.ec2_allowed_images`); fails with ``InvalidAMIID.NotFound`` when *any* named id never
   existed (a deregistered id just returns nothing); applies Owners/Filters together with ImageIds;
   paginates with MaxResults (5-1000) / NextToken.
 * ``DescribeImageAttribute``: every ``ImageAttributeName`` works (moto crashed on imdsSupport,
@@ -47,6 +48,7 @@ from moto.ec2.exceptions import AuthFailureRestricted, InvalidTaggableResourceTy
 from moto.ec2.models.amis import Ami
 from moto.ec2.responses.amis import AmisResponse
 
+from . import ec2_allowed_images as allowed_images
 from . import ec2_image_model as model
 from .ec2_image_model import extras, invalid_parameter
 from .patches import original, patch_attr
@@ -129,6 +131,7 @@ def describe_images(self: Any) -> ActionResult:
             include_disabled=include_disabled,
             include_deprecated=include_deprecated,
         )
+        and allowed_images.is_discoverable(ami)
     ]
     page, next_token = _paginate(visible, self._get_param("MaxResults"), self._get_param("NextToken"))
     return ActionResult({"Images": page, "NextToken": next_token})

@@ -49,6 +49,12 @@ def install() -> None:
             return
         from . import (
             dynamodb,
+            ec2_account_guardrails,
+            ec2_allowed_images,
+            ec2_image_filters,
+            ec2_image_lineage,
+            ec2_image_scans,
+            ec2_image_watermarks,
             ec2_images,
             ecr,
             ecr_signing,
@@ -64,6 +70,12 @@ def install() -> None:
 
         dynamodb.install()
         ec2_images.install()
+        ec2_image_lineage.install()
+        ec2_image_watermarks.install()
+        ec2_image_scans.install()
+        ec2_image_filters.install()
+        ec2_allowed_images.install()
+        ec2_account_guardrails.install()
         ecr.install()
         ecr_signing.install()
         inspector2.install()

@@ -6,12 +6,15 @@ import json
 import socket
 import time
 import urllib.request
+from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import install
+from .ec2_image_scans import SCAN_RESULTS_PATH
 from .ecr_scans import SCANS_PATH
 from .faults import FAULTS_PATH
 
@@ -72,6 +75,26 @@ class EmulatorServer:
         """:func:`provenance_guard_cli.emulator.ecr_scans.plan_scan`, over HTTP (``vulnerabilities``,
         ``status``, ``description``, ``pushedAt`` ISO-8601, ``region``, ``account``)."""
         self._request("POST", SCANS_PATH, {"repositoryName": repository, "imageDigest": digest, **plan})
+
+    def set_image_scan_results(
+        self,
+        image_id: str,
+        scan_results: Mapping[str, Any] | None,
+        *,
+        region: str = "us-east-1",
+        account: str | None = None,
+    ) -> None:
+        """:func:`provenance_guard_cli.emulator.ec2_image_scans.set_scan_results`, over HTTP: the AMI's
+        ``ScanResults`` by their AWS member names (datetimes or ISO-8601 strings), ``None`` for never scanned."""
+        results = (
+            None
+            if scan_results is None
+            else {k: v.isoformat() if isinstance(v, datetime) else v for k, v in scan_results.items()}
+        )
+        spec: dict[str, Any] = {"imageId": image_id, "region": region, "scanResults": results}
+        if account is not None:
+            spec["account"] = account
+        self._request("POST", SCAN_RESULTS_PATH, spec)
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else b""
