@@ -6,9 +6,10 @@ Levels, as Notation's: `strict` enforces everything; `permissive` enforces integ
 and records (in `Logged` / `Revocation`) an expired signature, a `notary.x509` signing certificate
 expired since signing, and a revoked or undeterminable AWS Signer revocation; `audit` enforces integrity
 only (a tampered or unparseable signature, or one naming another digest, fails; an untrusted signer is
-recorded and passes; an image with no signature passes). The level table is `signatures.levels`. The evidence names the trust policy, the signature that verified (identity, signing
-time, scheme, format) or why each candidate failed, and nothing that changes between evaluations of
-an unchanged image. The `cryptography` work is imported here, inside the evaluation, only.
+recorded and passes; an image with no signature passes). The level table is `signatures.levels`.
+The evidence names the trust policy, the signature that verified (identity, signing time, scheme,
+format) or why each candidate failed, and nothing that changes between evaluations of an unchanged
+image. The `cryptography` work is imported here, inside the evaluation, only.
 """
 
 from __future__ import annotations
