@@ -85,11 +85,14 @@ def validate_chain(envelope: Envelope, trusted: frozenset[bytes]) -> None:
 
 def expired_leaf(envelope: Envelope, now: datetime) -> SignatureError | None:
     """Notation's authentic-timestamp check without a timestamp: a `notary.x509` signing time is only
-    claimed, so the signing certificate must still be valid now (AWS Signer's time is authentic)."""
-    leaf = envelope.chain[0]
-    if envelope.scheme == "notary.x509" and now > leaf.not_valid_after_utc:
-        expired = leaf.not_valid_after_utc.date().isoformat()
-        return SignatureError("CERTIFICATE_EXPIRED", f"the signing certificate expired on {expired}")
+    claimed, so every certificate of the chain must still be valid now (AWS Signer's time is authentic)."""
+    if envelope.scheme != "notary.x509":
+        return None
+    for position, certificate in enumerate(envelope.chain):
+        if now > certificate.not_valid_after_utc:
+            expired = certificate.not_valid_after_utc.date().isoformat()
+            which = "the signing certificate" if position == 0 else f"certificate {position} of the chain"
+            return SignatureError("CERTIFICATE_EXPIRED", f"{which} expired on {expired}")
     return None
 
 
