@@ -69,14 +69,17 @@ def load_roots(timestamp_authorities: Mapping[str, str]) -> tuple[x509.Certifica
     return tuple(roots)
 
 
-def verify_timestamp(token: bytes, timestamped: bytes, roots: Sequence[x509.Certificate]) -> Timestamp:
+def verify_timestamp(
+    token: bytes, timestamped: bytes, roots: Sequence[x509.Certificate], known: Sequence[x509.Certificate] = ()
+) -> Timestamp:
     """The timestamp a token proves for `timestamped`, or `SignatureError` (BAD_TIMESTAMP: the token is
     damaged or covers other bytes; UNTRUSTED_TIMESTAMP: its chain ends at no trusted root;
-    BAD_TIMESTAMP_CERTIFICATE: the TSA certificate breaks the timestamping profile)."""
+    BAD_TIMESTAMP_CERTIFICATE: the TSA certificate breaks the timestamping profile). `known`: TSA
+    certificates the token may leave out (a Sigstore trust root's chains)."""
     if not roots:
         raise SignatureError("UNTRUSTED_TIMESTAMP", "no timestamp_authorities are configured to trust a timestamp")
     signed_data, signer, info, info_bytes = _parse(token)
-    tsa_certificate, certificates = _signer_certificate(signed_data, signer)
+    tsa_certificate, certificates = _signer_certificate(signed_data, signer, known)
     _check_signer(signer, info_bytes, tsa_certificate)
     gen_time = info["gen_time"].native
     imprint = info["message_imprint"]
@@ -139,7 +142,7 @@ def _parse(token: bytes) -> tuple[cms.SignedData, cms.SignerInfo, tsp.TSTInfo, b
 
 
 def _signer_certificate(
-    signed_data: cms.SignedData, signer: cms.SignerInfo
+    signed_data: cms.SignedData, signer: cms.SignerInfo, known: Sequence[x509.Certificate]
 ) -> tuple[x509.Certificate, list[x509.Certificate]]:
     """The TSA certificate the signer names (issuer and serial, or subject key identifier), and all the
     token's certificates."""
@@ -151,8 +154,9 @@ def _signer_certificate(
             certificates.append(x509.load_der_x509_certificate(choice.chosen.dump()))
         except ValueError:
             raise SignatureError("BAD_TIMESTAMP", "the timestamp token holds an unreadable certificate") from None
+    certificates = certificates[:MAX_CHAIN] + list(known)
     sid = signer["sid"]
-    for certificate in certificates[:MAX_CHAIN]:
+    for certificate in certificates:
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
             if certificate.serial_number == wanted["serial_number"].native and _same_name(
