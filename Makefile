@@ -76,6 +76,7 @@ deploy: install node_modules/.installed
 bench: install registry
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/signature_bench.py
+	$(BIN)/python -m benchmarks.signature_library_bench
 	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).

@@ -230,6 +230,58 @@ def test_audit_records_but_passes(ecr, pusher, judge, pki):
 
 @pytest.mark.parametrize(
     ("case", "code"),
+    [
+        ("tampered-payload", "BAD_SIGNATURE"),
+        ("wrong-key", "BAD_SIGNATURE"),
+        ("another-digest", "WRONG_SUBJECT"),
+        ("unknown-critical", "UNKNOWN_CRITICAL_HEADER"),
+        ("alg-from-header", "ALGORITHM_MISMATCH"),
+    ],
+)
+def test_audit_enforces_integrity(ecr, pusher, judge, pki, case, code):
+    """Notation: every level enforces integrity; audit only logs what comes after it."""
+    image = new_image(ecr, pusher)
+    push_notation_signature(pusher, "team/app", image, bad_envelope(case, pki, target_of(image)))
+    verdict = judge(image, policy(pki, level="audit"))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == [code]
+
+
+def test_audit_records_an_unparseable_signature_as_an_integrity_failure(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_notation_signature(pusher, "team/app", image, b"{not json")
+    verdict = judge(image, policy(pki, level="audit"))
+    assert verdict.status is Status.FAILED
+    assert [r.code for r in verdict.reasons] == ["MALFORMED_ENVELOPE"]
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), [("untrusted-root", "UNTRUSTED_ROOT"), ("missing-intermediate", "BROKEN_CHAIN")]
+)
+def test_audit_logs_authenticity_failures_and_passes(ecr, pusher, judge, pki, case, code):
+    image = new_image(ecr, pusher)
+    push_notation_signature(pusher, "team/app", image, bad_envelope(case, pki, target_of(image)))
+    verdict = judge(image, policy(pki, level="audit"))
+    assert verdict.status is Status.PASSED
+    assert verdict.reasons[0].description.startswith("audit only: ")
+    assert verdict.evidence["Candidate1"].startswith(code)
+    assert judge(image, policy(pki, level="permissive")).status is Status.FAILED
+
+
+def test_audit_passes_when_one_signature_is_intact_though_untrusted_beside_a_tampered_one(ecr, pusher, judge, pki):
+    image = new_image(ecr, pusher)
+    push_notation_signature(pusher, "team/app", image, bad_envelope("tampered-payload", pki, target_of(image)))
+    push_notation_signature(pusher, "team/app", image, bad_envelope("untrusted-root", pki, target_of(image)))
+    verdict = judge(image, policy(pki, level="audit"))
+    assert verdict.status is Status.PASSED
+    assert sorted(verdict.evidence[f"Candidate{i}"].split(":")[0] for i in (1, 2)) == [
+        "BAD_SIGNATURE",
+        "UNTRUSTED_ROOT",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
     [("expired-signature", "SIGNATURE_EXPIRED"), ("expired-leaf", "CERTIFICATE_EXPIRED")],
 )
 def test_permissive_records_expiry_and_timestamp_failures_but_enforces_them_no_further(

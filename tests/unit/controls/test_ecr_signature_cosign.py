@@ -272,6 +272,17 @@ def test_audit_passes_and_records_why(ecr, pusher, judge, keys):
     assert judge(image, policy(public_pem(keys["ecdsa"]), level="permissive")).status is Status.FAILED
 
 
+def test_audit_enforces_the_integrity_of_a_cosign_signature(ecr, pusher, judge, keys):
+    """A signature that verifies with a trusted key but names another digest, or a bundle that is not
+    JSON, fails under audit; one that verifies with no configured key may be intact (it carries no key of
+    its own), so audit only logs it."""
+    image = new_image(ecr, pusher)
+    push_legacy(pusher, "team/app", image.digest, [layer(keys["ecdsa"], simple_signing("sha256:" + "0" * 64))])
+    verdict = judge(image, policy(public_pem(keys["ecdsa"]), level="audit"))
+    assert verdict.status is Status.FAILED
+    assert codes(verdict) == ["WRONG_SUBJECT"]
+
+
 def test_legacy_and_bundle_candidates_are_counted_together(ecr, pusher, judge, keys):
     image = new_image(ecr, pusher)
     push_legacy(pusher, "team/app", image.digest, [layer(keys["stranger"], simple_signing(image.digest))])

@@ -17,7 +17,7 @@ from typing import Literal
 
 from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.ecr_filters import wildcard_match
-from provenance_guard.signatures.revocation import RevocationQuery
+from provenance_guard.signatures.signer_query import RevocationQuery
 
 logger = logging.getLogger(__name__)
 

@@ -4,10 +4,12 @@ trust policy whose scope matches the repository (first match wins; its level app
 
 Levels, as Notation's: `strict` enforces everything; `permissive` enforces integrity and authenticity
 and records (in `Logged` / `Revocation`) an expired signature, a `notary.x509` signing certificate
-expired since signing, and a revoked or undeterminable AWS Signer revocation; `audit` records any
-failure and passes. The evidence names the trust policy, the signature that verified (identity, signing
-time, scheme, format) or why each candidate failed, and nothing that changes between evaluations of
-an unchanged image. The `cryptography` work is imported here, inside the evaluation, only.
+expired since signing, and a revoked or undeterminable AWS Signer revocation; `audit` enforces integrity
+only (a tampered or unparseable signature, or one naming another digest, fails; an untrusted signer is
+recorded and passes; an image with no signature passes). The level table is `signatures.levels`.
+The evidence names the trust policy, the signature that verified (identity, signing time, scheme,
+format) or why each candidate failed, and nothing that changes between evaluations of an unchanged
+image. The `cryptography` work is imported here, inside the evaluation, only.
 """
 
 from __future__ import annotations
@@ -65,14 +67,16 @@ def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationC
     verified = _first_verified(
         image, found.candidates, image.manifest_size, trust_policy, signatures.trust_stores, ctx, failures
     )
+    schemes = ["notation"] * len(failures)
     if verified is None:  # then cosign's candidates, under the same trust policy
         verified, key_problems = _cosign(found, image.digest, signatures.cosign_public_keys, failures)
+        schemes += ["cosign"] * (len(failures) - len(schemes))
     if verified is not None:
         evidence.update(verified)
         if image.managed_signing is not None:
             evidence["ManagedSigning"] = _managed_signing_summary(image.managed_signing)[:MAX_VALUE]
         return Verdict.passed("PG.ECR.3", f"signed by {verified['SignedBy']}"[:MAX_VALUE], evidence)
-    return _unverified(image, found, trust_policy, evidence, failures, key_problems)
+    return _unverified(image, found, trust_policy, evidence, failures, key_problems, schemes)
 
 
 def _unverified(
@@ -82,9 +86,15 @@ def _unverified(
     evidence: dict[str, str],
     failures: list[Reason],
     key_problems: list[Reason],
+    schemes: list[str],
 ) -> Verdict:
-    """The verdict when no candidate verified: FAILED with why each did not (passed under `audit`;
-    NOT_AVAILABLE and provisional while ECR managed signing is still in progress)."""
+    """The verdict when no candidate verified: FAILED with why each did not (under `audit`, passed when
+    no signature is present or one failed only what audit logs; NOT_AVAILABLE and provisional while ECR
+    managed signing is still in progress)."""
+    from provenance_guard.signatures.levels import enforced
+
+    level = trust_policy.verification_level
+    logged_only = [r for r, scheme in zip(failures, schemes, strict=True) if not enforced(level, r.code, scheme)]
     judged = len(found.candidates) + len(found.cosign)
     evidence["Candidates"] = str(judged) + (f" (+{found.ignored} not judged)" if found.ignored else "")
     for i, failure in enumerate(failures[:10]):
@@ -95,8 +105,9 @@ def _unverified(
     if not found.candidates and not found.cosign:
         failures.append(Reason("NOT_SIGNED", "no Notation or cosign signature refers to this digest"))
     failures.extend(key_problems)
-    if trust_policy.verification_level == "audit":
-        return Verdict.passed("PG.ECR.3", f"audit only: {failures[0].description}"[:MAX_VALUE], evidence)
+    if level == "audit" and (judged == 0 or logged_only):
+        first = (logged_only or failures)[0]
+        return Verdict.passed("PG.ECR.3", f"audit only: {first.description}"[:MAX_VALUE], evidence)
     if image.managed_signing is not None and _signing_in_progress(image.managed_signing):
         # Not FAILED (and no alert) while ECR is still signing: the image is judged again shortly.
         return Verdict("PG.ECR.3", Status.NOT_AVAILABLE, tuple(failures[:10]), evidence, provisional=True)

@@ -18,6 +18,7 @@ import cbor2
 
 from provenance_guard.oci.media_types import COSE_ENVELOPE
 from provenance_guard.signatures.envelope import (
+    TIMESTAMP_SIGNATURE,
     Envelope,
     SignatureError,
     algorithm_of,
@@ -59,7 +60,10 @@ def verify_cose(raw: bytes) -> Envelope:
         raise SignatureError("ALGORITHM_MISMATCH", why)
     to_be_signed = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
     check_signature(algorithm, signature, to_be_signed)
-    return Envelope(MEDIA_TYPE, attributes, target_of(payload), chain, algorithm.name)
+    token = unprotected.get(TIMESTAMP_SIGNATURE)
+    if token is not None and not isinstance(token, bytes):
+        raise SignatureError("MALFORMED_ENVELOPE", f"{TIMESTAMP_SIGNATURE} is not a byte string")
+    return Envelope(MEDIA_TYPE, attributes, target_of(payload), chain, algorithm.name, signature, token)
 
 
 def _decode(data: bytes, what: str) -> Any:

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from provenance_guard.oci.media_types import COSIGN_SIGN_PREDICATE, SIGSTORE_BUNDLE
+from provenance_guard.signatures.dsse import pae
 from provenance_guard.signatures.envelope import SignatureError
 
 SIMPLE_SIGNING_TYPE = "cosign container image signature"
@@ -165,12 +166,6 @@ def _dsse(envelope: object, keys: Sequence[CosignKey]) -> tuple[bytes, CosignKey
         except SignatureError:
             continue
     raise SignatureError("BAD_SIGNATURE", "no DSSE signature verifies with a configured cosign public key")
-
-
-def pae(payload_type: str, body: bytes) -> bytes:
-    """DSSE v1 pre-authentication encoding: `DSSEv1 <len> <type> <len> <body>` (lengths in bytes)."""
-    kind = payload_type.encode()
-    return b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(body), body)
 
 
 def _check_statement(body: bytes, digest: str) -> None:

@@ -30,6 +30,7 @@ TIMES = (SIGNING_TIME, AUTHENTIC_SIGNING_TIME, EXPIRY)
 SIGNER_PROFILE_VERSION = "com.amazonaws.signer.signingProfileVersion"
 SIGNER_JOB = "com.amazonaws.signer.signingJob"
 SIGNING_AUTHORITY = "notary.x509.signingAuthority"
+TIMESTAMP_SIGNATURE = "io.cncf.notary.timestampSignature"
 SCHEMES = frozenset({"notary.x509", SIGNING_AUTHORITY})
 UNDERSTOOD_CRITICAL = frozenset(
     {
@@ -67,6 +68,10 @@ class Envelope:
     chain: tuple[x509.Certificate, ...]
     algorithm: str
     """PS256/384/512 or ES256/384/512, as the leaf key implies."""
+    signature: bytes = b""
+    """The signature value (what an RFC 3161 countersignature timestamps)."""
+    timestamp_token: bytes | None = None
+    """The unsigned `io.cncf.notary.timestampSignature` attribute: a DER TimeStampToken, if any."""
 
     @property
     def scheme(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from provenance_guard.oci.media_types import JWS_ENVELOPE
 from provenance_guard.signatures.envelope import (
     TIMES,
+    TIMESTAMP_SIGNATURE,
     Envelope,
     SignatureError,
     algorithm_of,
@@ -39,7 +40,9 @@ def verify_jws(raw: bytes) -> Envelope:
         payload = _b64(encoded_payload)
         signature = _b64(str(document["signature"]))
         x5c = document["header"]["x5c"]
-    except (ValueError, KeyError, TypeError) as error:
+        token = document["header"].get(TIMESTAMP_SIGNATURE)
+        timestamp_token = None if token is None else base64.b64decode(str(token), validate=True)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise SignatureError("MALFORMED_ENVELOPE", f"not a Notation JWS envelope ({type(error).__name__})") from None
     if not isinstance(protected, dict) or not isinstance(x5c, list):
         raise SignatureError("MALFORMED_ENVELOPE", "the protected header or x5c has the wrong type")
@@ -51,7 +54,7 @@ def verify_jws(raw: bytes) -> Envelope:
         why = f"header alg {protected.get('alg')!r:.40} does not match the signing key ({algorithm.name})"
         raise SignatureError("ALGORITHM_MISMATCH", why)
     check_signature(algorithm, signature, f"{encoded_protected}.{encoded_payload}".encode("ascii"))
-    return Envelope(MEDIA_TYPE, attributes, target_of(payload), chain, algorithm.name)
+    return Envelope(MEDIA_TYPE, attributes, target_of(payload), chain, algorithm.name, signature, timestamp_token)
 
 
 def _time(name: str, value: Any) -> Any:

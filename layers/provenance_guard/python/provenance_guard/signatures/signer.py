@@ -8,7 +8,7 @@ import hashlib
 import re
 
 from provenance_guard.signatures.envelope import SIGNER_JOB, SIGNER_PROFILE_VERSION, SIGNING_AUTHORITY, Envelope
-from provenance_guard.signatures.revocation import RevocationQuery
+from provenance_guard.signatures.signer_query import RevocationQuery
 
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 

@@ -14,9 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 
+from provenance_guard.signatures import x509_profile
 from provenance_guard.signatures.envelope import SIGNER_PROFILE_VERSION, SIGNING_AUTHORITY, Envelope, SignatureError
 
 STORE_TYPE = {"notary.x509": "ca", SIGNING_AUTHORITY: "signingAuthority"}
@@ -70,38 +70,29 @@ def roots(store_names: Iterable[str], stores: Mapping[str, str], scheme: str) ->
 
 
 def validate_chain(envelope: Envelope, trusted: frozenset[bytes]) -> None:
-    """Each certificate is issued by the next, the last is a trusted root, all were valid at the
-    signing time, and the leaf is a code-signing certificate. An AWS Signer leaf lives about three
-    days, so a signing authority's chain is judged at its authentic signing time only."""
+    """The chain ends at a trusted root and meets the Notation code-signing profile (`x509_profile`),
+    every certificate valid at the signing time. An AWS Signer leaf lives about three days, so a
+    signing authority's chain is judged at its authentic signing time only."""
     chain = envelope.chain
-    at = envelope.signing_time
     if chain[-1].fingerprint(hashes.SHA256()) not in trusted:
         raise SignatureError(
             "UNTRUSTED_ROOT",
             f"the chain ends at {chain[-1].subject.rfc4514_string()[:200]}, "
             "which is not in the trust policy's trust stores",
         )
-    for position, (child, issuer) in enumerate(zip(chain, chain[1:] + chain[-1:], strict=True)):
-        try:
-            child.verify_directly_issued_by(issuer)
-        except (InvalidSignature, ValueError, TypeError) as error:
-            why = f"certificate {position} is not issued by the next one ({type(error).__name__})"
-            raise SignatureError("BROKEN_CHAIN", why) from None
-        if position and not _is_ca(child):
-            raise SignatureError("BROKEN_CHAIN", f"certificate {position} is not a CA certificate")
-        if not child.not_valid_before_utc <= at <= child.not_valid_after_utc:
-            why = f"certificate {position} ({child.subject.rfc4514_string()[:120]}) was not valid at signing time {at}"
-            raise SignatureError("CERTIFICATE_NOT_VALID_AT_SIGNING", why)
-    _check_leaf(chain[0])
+    x509_profile.check_chain(chain, x509_profile.CODE_SIGNING, envelope.signing_time)
 
 
 def expired_leaf(envelope: Envelope, now: datetime) -> SignatureError | None:
     """Notation's authentic-timestamp check without a timestamp: a `notary.x509` signing time is only
-    claimed, so the signing certificate must still be valid now (AWS Signer's time is authentic)."""
-    leaf = envelope.chain[0]
-    if envelope.scheme == "notary.x509" and now > leaf.not_valid_after_utc:
-        expired = leaf.not_valid_after_utc.date().isoformat()
-        return SignatureError("CERTIFICATE_EXPIRED", f"the signing certificate expired on {expired}")
+    claimed, so every certificate of the chain must still be valid now (AWS Signer's time is authentic)."""
+    if envelope.scheme != "notary.x509":
+        return None
+    for position, certificate in enumerate(envelope.chain):
+        if now > certificate.not_valid_after_utc:
+            expired = certificate.not_valid_after_utc.date().isoformat()
+            which = "the signing certificate" if position == 0 else f"certificate {position} of the chain"
+            return SignatureError("CERTIFICATE_EXPIRED", f"{which} expired on {expired}")
     return None
 
 
@@ -141,20 +132,3 @@ def parse_subject(text: str) -> dict[str, str]:
 
 def _rdns(name: x509.Name) -> dict[str, str]:
     return {a.rfc4514_attribute_name: str(a.value) for a in name}
-
-
-def _is_ca(certificate: x509.Certificate) -> bool:
-    try:
-        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        return False
-    return constraints.ca
-
-
-def _check_leaf(leaf: x509.Certificate) -> None:
-    try:
-        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        raise SignatureError("BAD_SIGNING_CERTIFICATE", "the signing certificate has no key usage") from None
-    if not usage.digital_signature or usage.key_cert_sign:
-        raise SignatureError("BAD_SIGNING_CERTIFICATE", "the signing certificate is not for digital signatures only")
