@@ -144,6 +144,8 @@ class CodeArtifactResponse(BaseResponse):
     """moto routes a request to the operation the model's HTTP method and request URI name, then calls the
     method named after it: each of them is :meth:`run`, which hands the request to :data:`HANDLERS`."""
 
+    use_raw_body = True  # PublishPackageVersion's asset is binary
+
     def __init__(self) -> None:
         super().__init__(service_name=SERVICE)
         self.automated_parameter_parsing = True
