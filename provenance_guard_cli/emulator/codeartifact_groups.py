@@ -7,6 +7,7 @@ request's parsed parameters and returns the response members.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .codeartifact_model import (
@@ -46,9 +47,15 @@ def parsed(pattern: str) -> GroupPattern:
         raise ValidationException(str(error)) from None
 
 
+@functools.lru_cache(maxsize=4096)
+def _stored(pattern: str) -> GroupPattern:
+    """The parsed pattern of a group that exists (its pattern was valid when it was created)."""
+    return parse_pattern(pattern)
+
+
 def parent(domain: Domain, group: PackageGroup) -> PackageGroup | None:
-    own = parse_pattern(group.pattern)
-    ancestors = [(parse_pattern(other.pattern), other) for other in domain.groups.values()]
+    own = _stored(group.pattern)
+    ancestors = [(_stored(other.pattern), other) for other in domain.groups.values()]
     covering = [(pattern.rank, other) for pattern, other in ancestors if pattern.covers(own)]
     return max(covering, key=lambda item: item[0])[1] if covering else None
 
@@ -68,7 +75,7 @@ def associated(domain: Domain, coordinates: Coordinates) -> tuple[PackageGroup, 
     best: tuple[tuple[int, int], bool, str] | None = None
     chosen: tuple[PackageGroup, str] | None = None
     for group in domain.groups.values():
-        pattern = parse_pattern(group.pattern)
+        pattern = _stored(group.pattern)
         association = pattern.match(coordinates)
         if association is None:
             continue

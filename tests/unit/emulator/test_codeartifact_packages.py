@@ -54,6 +54,19 @@ def test_an_ingested_version_is_kept_by_the_connection_repository_and_the_downst
         assert described["originConfiguration"] == {"restrictions": {"publish": "BLOCK", "upstream": "ALLOW"}}
 
 
+def test_through_a_chain_only_the_connection_and_the_most_downstream_repository_keep_it(codeartifact: Any) -> None:
+    pypi_mirror(codeartifact)
+    codeartifact.create_repository(domain=DOMAIN, repository="team", upstreams=[{"repositoryName": "app"}])
+
+    ingest("urllib3", "2.2.0", repository="team")
+
+    def holds(repository: str) -> bool:
+        packages = codeartifact.list_packages(domain=DOMAIN, repository=repository)["packages"]
+        return [p["package"] for p in packages] == ["urllib3"]
+
+    assert (holds("team"), holds("app"), holds("pypi-store")) == (True, False, True)
+
+
 def test_external_upstream_block_stops_ingestion_of_internal_namespaces(codeartifact: Any) -> None:
     pypi_mirror(codeartifact)
     group(codeartifact, "/pypi//acme~", EXTERNAL_UPSTREAM="BLOCK")
