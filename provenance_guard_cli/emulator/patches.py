@@ -48,6 +48,7 @@ def install() -> None:
         if _installed:
             return
         from . import (
+            codeartifact,
             dynamodb,
             ec2_account_guardrails,
             ec2_allowed_images,
@@ -80,6 +81,7 @@ def install() -> None:
         ecr_signing.install()
         inspector2.install()
         imagebuilder.install()
+        codeartifact.install()  # after imagebuilder: its get_backend resolver does not chain
         securityhub.install()
         signer.install()
         signer_notation.install()

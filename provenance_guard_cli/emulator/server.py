@@ -14,6 +14,7 @@ from typing import Any
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import install
+from .codeartifact_seed import SEED_PATH
 from .ec2_image_scans import SCAN_RESULTS_PATH
 from .ecr_scans import SCANS_PATH
 from .faults import FAULTS_PATH
@@ -95,6 +96,16 @@ class EmulatorServer:
         if account is not None:
             spec["account"] = account
         self._request("POST", SCAN_RESULTS_PATH, spec)
+
+    def seed_package_version(
+        self, domain: str, repository: str, package_format: str, package: str, version: str, **fields: Any
+    ) -> dict[str, Any]:
+        """:func:`provenance_guard_cli.emulator.codeartifact_seed.seed_package_version`, over HTTP (``namespace``,
+        ``status``, ``origin`` as a PackageVersionOrigin, ``publishedTime`` ISO-8601, ``region``, ``account``).
+        A rejected version raises ``urllib.error.HTTPError`` (409 when origin controls block it)."""
+        spec = {"domain": domain, "repository": repository, "format": package_format, "package": package}
+        seeded: dict[str, Any] = self._request("POST", SEED_PATH, {**spec, "version": version, **fields})
+        return seeded
 
     def _request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         data = json.dumps(payload).encode() if payload is not None else b""

@@ -23,6 +23,7 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_ENDPOINT_URL_EC2",
         "AWS_ENDPOINT_URL_SECURITYHUB",
         "AWS_ENDPOINT_URL_IMAGEBUILDER",
+        "AWS_ENDPOINT_URL_CODEARTIFACT",
         "AWS_PROFILE",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -57,6 +58,11 @@ def ec2(aws: None, boto_session: boto3.Session) -> Any:
 @pytest.fixture
 def imagebuilder(aws: None, boto_session: boto3.Session) -> Any:
     return boto_session.client("imagebuilder")
+
+
+@pytest.fixture
+def codeartifact(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("codeartifact")
 
 
 @pytest.fixture

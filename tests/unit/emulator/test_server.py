@@ -139,6 +139,44 @@ def test_imagebuilder_over_http(client: Callable[[str], Any], boto_session: Any,
     assert imagebuilder.list_images()["imageVersionList"] == []
 
 
+def test_codeartifact_and_its_seed_endpoint_over_http(client: Callable[[str], Any], emulator: EmulatorServer) -> None:
+    codeartifact = client("codeartifact")
+    codeartifact.create_domain(domain="acme")
+    codeartifact.create_repository(domain="acme", repository="pypi-store")
+    codeartifact.associate_external_connection(domain="acme", repository="pypi-store", externalConnection="public:pypi")
+    codeartifact.create_package_group(domain="acme", packageGroup="/pypi//acme~")
+    codeartifact.update_package_group_origin_configuration(
+        domain="acme", packageGroup="/pypi//acme~", restrictions={"EXTERNAL_UPSTREAM": "BLOCK"}
+    )
+    external = {"originType": "EXTERNAL", "domainEntryPoint": {"externalConnectionName": "public:pypi"}}
+
+    seeded = emulator.seed_package_version("acme", "pypi-store", "pypi", "requests", "2.31.0", origin=external)
+    with pytest.raises(urllib.error.HTTPError) as blocked:
+        emulator.seed_package_version("acme", "pypi-store", "pypi", "Acme_Utils", "6.6.6", origin=external)
+    with pytest.raises(urllib.error.HTTPError) as invalid:
+        emulator.seed_package_version("acme", "pypi-store", "pypi", "x", "1", origin={"originType": "SIDEWAYS"})
+    emulator.seed_package_version(
+        "acme", "pypi-store", "pypi", "Acme_Utils", "1.0.0", publishedTime="2024-05-01T12:00:00Z"
+    )
+
+    assert seeded["packageArn"].endswith(":package/acme/pypi-store/pypi//requests")
+    assert seeded["packageVersion"]["origin"] == external
+    assert (blocked.value.code, json.loads(blocked.value.read())["error"]) == (409, "OriginBlocked")
+    assert invalid.value.code == 400
+    version = codeartifact.describe_package_version(
+        domain="acme", repository="pypi-store", format="pypi", package="acme-utils", packageVersion="1.0.0"
+    )["packageVersion"]
+    assert version["origin"] == {"originType": "INTERNAL", "domainEntryPoint": {"repositoryName": "pypi-store"}}
+    assert version["publishedTime"] == datetime(2024, 5, 1, 12, tzinfo=UTC)
+    with pytest.raises(ClientError) as excinfo:
+        codeartifact.describe_domain(domain="nope")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    emulator.reset()
+
+    assert codeartifact.list_domains()["domains"] == []
+
+
 def test_reset_forgets_resources(emulator: EmulatorServer, client: Callable[[str], Any]) -> None:
     ec2 = client("ec2")
     ec2.register_image(Name="pg-server-image")
