@@ -49,9 +49,14 @@ def install() -> None:
             return
         from . import (
             dynamodb,
+            ec2_image_references,
             ec2_images,
+            ec2_launch_templates,
             ecr,
             ecr_signing,
+            ecs,
+            ecs_images,
+            ecs_task_definitions,
             faults,
             imagebuilder,
             inspector2,
@@ -64,8 +69,13 @@ def install() -> None:
 
         dynamodb.install()
         ec2_images.install()
+        ec2_image_references.install()
+        ec2_launch_templates.install()
         ecr.install()
         ecr_signing.install()
+        ecs.install()
+        ecs_images.install()
+        ecs_task_definitions.install()
         inspector2.install()
         imagebuilder.install()
         securityhub.install()
