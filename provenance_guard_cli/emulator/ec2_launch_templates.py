@@ -267,7 +267,7 @@ def _version(self: Any, template: LaunchTemplate, version: LaunchTemplateVersion
     data = {key: value for key, value in copy.deepcopy(version.data).items() if value is not None}
     if resolve and alias.is_alias(data.get("ImageId")):
         data["ImageId"] = alias.resolve(data["ImageId"], self.current_account, self.region)
-    return {
+    described = {
         "CreateTime": version.create_time,
         "CreatedBy": _created_by(self),
         "DefaultVersion": template.is_default(version),
@@ -277,6 +277,7 @@ def _version(self: Any, template: LaunchTemplate, version: LaunchTemplateVersion
         "VersionDescription": version.description,
         "VersionNumber": version.number,
     }
+    return {key: value for key, value in described.items() if value is not None}
 
 
 def install() -> None:

@@ -13,9 +13,10 @@ task definitions and clusters: :mod:`.ecs_task_definitions`; image digests: :mod
   ``capacityProviderName``, ``availabilityZone``, ``connectivity``, ``platformVersion`` /
   ``platformFamily`` (Fargate), ``createdAt``/``startedAt``/``stoppedAt``..., ``stopCode`` and
   ``stoppedReason``, ``version`` (counts state changes) and ``overrides``.
-* RunTask / StartTask: ``count`` 1..10; ``group`` defaults to ``family:<family>``; launch type from
-  ``launchType``, else the strategy's first capacity provider (it must be associated with the
-  cluster; FARGATE/FARGATE_SPOT run as Fargate), else the cluster's default strategy, else EC2;
+* RunTask / StartTask: ``count`` 1..10; ``group`` defaults to ``family:<family>``; ``tags``,
+  ``propagateTags`` TASK_DEFINITION and ``enableECSManagedTags`` (``aws:ecs:clusterName``); launch
+  type from ``launchType``, else the strategy's first capacity provider (it must be associated with
+  the cluster; FARGATE/FARGATE_SPOT run as Fargate), else the cluster's default strategy, else EC2;
   Fargate needs a compatible task definition and ``awsvpc`` networking (existing subnets and groups);
   EC2 tasks are placed on the cluster's ACTIVE container instances by CPU, memory and host ports
   (``failures`` ``RESOURCE:*`` when they do not fit; ``No Container Instances were found in your
@@ -33,10 +34,11 @@ task definitions and clusters: :mod:`.ecs_task_definitions`; image digests: :mod
   cannot be combined with other filters (AWS: ``cannot specify startedBy with other arguments``;
   ``desiredStatus`` is allowed); pages of ``maxResults`` (1..100, default 100) with ``nextToken``.
 
-Not modelled: PENDING/PROVISIONING and the stopping states (transitions are instantaneous),
-container exit codes, health checks, task protection, ExecuteCommand, EXTERNAL and MANAGED_INSTANCES
-launch types, placement strategies and constraints (instances are filled in registration order),
-the retention of stopped tasks (kept until the emulator is reset, AWS keeps them about an hour).
+Not modelled: ``clientToken`` idempotency and ``referenceId`` of RunTask, PENDING/PROVISIONING and
+the stopping states (transitions are instantaneous), container exit codes, health checks, task
+protection, ExecuteCommand, EXTERNAL and MANAGED_INSTANCES launch types, placement strategies and
+constraints (instances are filled in registration order), the retention of stopped tasks (kept until
+the emulator is reset, AWS keeps them about an hour).
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def _launch(self: Any, backend: EC2ContainerServiceBackend, cluster: Any, count:
             raise model.not_modelled(member)
     task_definition = model.resolve_task_definition(backend, self._get_param("taskDefinition"), require_active=True)
     tags = copy.deepcopy(self._get_param("tags") or [])
+    if self._get_param("enableECSManagedTags"):
+        tags.append({"key": "aws:ecs:clusterName", "value": str(cluster.name)})
     if self._get_param("propagateTags") == "TASK_DEFINITION":
         tags += copy.deepcopy(task_definition.tags or [])
     return tasks.Launch(

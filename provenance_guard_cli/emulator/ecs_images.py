@@ -123,6 +123,8 @@ def _overrides(account: str, region: str) -> dict[str, str | None]:
 
 
 def digests_endpoint(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    if request.method in ("POST", "DELETE") and "json" not in str(request.headers.get("Content-Type", "")):
+        return 415, {"Content-Type": "application/json"}, json.dumps({"message": "send JSON (application/json)"})
     try:
         body = json.loads(request.data or b"{}") if request.method in ("POST", "DELETE") else {}
         account = body.get("account", DEFAULT_ACCOUNT)

@@ -114,7 +114,6 @@ def place(
         failures = [
             {"arn": str(instance.container_instance_arn), "reason": lacking(instance, requirements)}
             for instance in candidates
-            if instance not in placed
         ]
     return placed, failures
 

@@ -4,7 +4,8 @@ What moto lacks or gets wrong, and what the emulator does instead:
 
 * RegisterTaskDefinition: the family must be 1-255 letters, digits, ``-`` or ``_`` (``Family contains
   invalid characters.``); the revision records ``registeredAt`` and ``registeredBy`` (the account
-  root). DeregisterTaskDefinition: INACTIVE with ``deregisteredAt``; revisions keep counting up.
+  root); ``enableFaultInjection`` and ``trustedExecutionConfiguration`` are kept (moto dropped them).
+  DeregisterTaskDefinition: INACTIVE with ``deregisteredAt``; revisions keep counting up.
 * DescribeTaskDefinition: a bare family is its latest ACTIVE revision (moto: the latest, even
   INACTIVE); ``family:revision`` and ARNs describe any revision; a non-numeric revision is a
   ClientException (moto crashed); ``tags`` with ``include=TAGS``.
@@ -48,7 +49,14 @@ def register_task_definition(self: Any) -> ActionResult:
         raise model.client_exception("Family contains invalid characters.")
     result: ActionResult = original(EC2ContainerServiceResponse, "register_task_definition")(self)
     registered = backend.task_definitions[family][max(backend.task_definitions[family])]
-    # Picked up by moto's serializer as the TaskDefinition shape's registeredAt / registeredBy / deregisteredAt.
+    # Picked up by moto's serializer as the TaskDefinition shape's registeredAt / registeredBy / deregisteredAt
+    # and the two members moto's handler does not pass on.
+    for member, attribute in (
+        ("enableFaultInjection", "enable_fault_injection"),
+        ("trustedExecutionConfiguration", "trusted_execution_configuration"),
+    ):
+        if self._get_param(member) is not None:
+            setattr(registered, attribute, self._get_param(member))
     setattr(registered, "registered_at", model.now())  # noqa: B010
     setattr(registered, "registered_by", f"arn:{get_partition(backend.region_name)}:iam::{backend.account_id}:root")  # noqa: B010
     return result

@@ -24,7 +24,7 @@ from .ecs_images import Resolution
 FARGATE_PLATFORM_VERSION = "1.4.0"
 
 
-@dataclass
+@dataclass(eq=False)
 class Container:
     arn: str
     name: str
@@ -38,7 +38,7 @@ class Container:
     reason: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class EcsTask:
     """One task. ``task_arn``, ``tags``, ``cluster_arn`` etc. are the names moto's own code reads."""
 
@@ -163,7 +163,7 @@ def _new_task(
         started_by=spec.started_by,
         launch_type=launch_type,
         capacity_provider_name=provider,
-        platform_version=(spec.platform_version or FARGATE_PLATFORM_VERSION) if fargate else None,
+        platform_version=_platform_version(spec.platform_version) if fargate else None,
         tags=copy.deepcopy(spec.tags),
         overrides=copy.deepcopy(spec.overrides),
         enable_execute_command=spec.enable_execute_command,
@@ -198,6 +198,10 @@ def _new_task(
             container.reason = container.resolution.pull_error
         stop(backend, task, stop_code="TaskFailedToStart", reason=str(failed[0].resolution.pull_error))
     return task
+
+
+def _platform_version(requested: str | None) -> str:
+    return FARGATE_PLATFORM_VERSION if requested in (None, "LATEST") else str(requested)
 
 
 def _docker_id() -> str:
