@@ -21,7 +21,9 @@ What moto lacks or gets wrong, and what this module does instead:
   instance-type, is-default-version, kernel-id, license-configuration-arn, host-resource-group-arn,
   network-card-index, ram-disk-id; an unknown filter is ``InvalidParameterValue``; moto ignored
   Filters); pages of ``MaxResults`` (1..200) with ``NextToken`` (moto cut the list at 15 and gave no token).
-* DescribeLaunchTemplates: an unknown ID is ``InvalidLaunchTemplateId.NotFound`` (moto dropped it),
+* DescribeLaunchTemplates: ``Filters`` create-time (moto matched nothing), launch-template-name,
+  ``tag:<key>``, tag-key (any other is ``InvalidParameterValue``, moto matched nothing); an unknown ID
+  is ``InvalidLaunchTemplateId.NotFound`` (moto dropped it),
   an unknown name ``InvalidLaunchTemplateName.NotFoundException``; pages of ``MaxResults`` (1..200)
   with ``NextToken`` (moto: a silent cut at 15).
 * DeleteLaunchTemplate returns the whole ``LaunchTemplate`` (moto: three members).
@@ -74,8 +76,13 @@ def _data(path: str) -> Getter:
     return get
 
 
+def _iso(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+
+
+TEMPLATE_FILTERS = ("create-time", "launch-template-name", "tag-key")
 VERSION_FILTERS: dict[str, Getter] = {
-    "create-time": lambda t, v: [v.create_time.strftime("%Y-%m-%dT%H:%M:%S.000Z")],
+    "create-time": lambda t, v: [_iso(v.create_time)],
     "ebs-optimized": _data("EbsOptimized"),
     "http-endpoint": _data("MetadataOptions.HttpEndpoint"),
     "http-tokens": _data("MetadataOptions.HttpTokens"),
@@ -153,8 +160,14 @@ def describe_launch_templates(self: Any) -> ActionResult:
         raise InvalidLaunchTemplateNameNotFoundError()
     wanted = ids + [backend.launch_template_name_to_ids[name] for name in names]
     filters = self._filters_from_querystring()
+    for name in filters:
+        if name not in TEMPLATE_FILTERS and not name.startswith("tag:"):
+            raise EC2ClientError("InvalidParameterValue", f"The filter '{name}' is invalid")
+    created = filters.pop("create-time", None)
     self.error_on_dryrun()
     templates = backend.describe_launch_templates(template_ids=list(dict.fromkeys(wanted)), filters=filters)
+    if created:
+        templates = [t for t in templates if any(fnmatch.fnmatchcase(_iso(t.create_time), p) for p in created)]
     selected, token = page(templates, self._get_param("MaxResults"), self._get_param("NextToken"), 1, 200)
     return ActionResult({"LaunchTemplates": [_template_response(self, t) for t in selected], "NextToken": token})
 

@@ -16,8 +16,10 @@ What moto 5.2.5 lacks or gets wrong, and what the emulator does instead (the sch
   defaults (200/100 %, circuit breaker off; DAEMON 100/0 %).
 * UpdateService: a new task definition, ``forceNewDeployment``, or new network configuration,
   platform version, capacity provider strategy or Service Connect / volume / VPC Lattice
-  configuration makes a new PRIMARY deployment: the old deployment's tasks are stopped
-  (``ServiceSchedulerInitiated``) and replaced, the finished deployment leaves ``deployments``.
+  configuration makes a new PRIMARY deployment: once its tasks run, the old deployment's tasks are
+  stopped (``ServiceSchedulerInitiated``) and it leaves ``deployments``; while they cannot start
+  (image not found, no capacity: ``failedTasks``, events) the old deployment stays ACTIVE and its tasks
+  keep running, as with AWS's default ``minimumHealthyPercent`` of 100.
   ``desiredCount`` scales the current deployment. A DRAINING/INACTIVE service is
   ServiceNotActiveException.
 * DeleteService: ``desiredCount`` above 0 without ``force`` is ``The service cannot be stopped while

@@ -55,6 +55,7 @@ class ServiceState:
     deployments: list[Deployment] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     client_token: str | None = None
+    tasks: list[EcsTask] = field(default_factory=list)
 
 
 STATE_ATTRIBUTE = "provenance_guard_state"
@@ -92,12 +93,10 @@ def new_deployment(
 
 
 def service_tasks(backend: EC2ContainerServiceBackend, service: Service) -> list[EcsTask]:
-    cluster = model.get_cluster(backend, service.cluster_name)
-    return [
-        task
-        for task in tasks.cluster_tasks(backend, cluster)
-        if task.service_name == service.name and task.desired_status == "RUNNING"
-    ]
+    """The service's tasks whose desired status is RUNNING (the ones the scheduler keeps)."""
+    service_state = state(service)
+    service_state.tasks = [task for task in service_state.tasks if task.desired_status == "RUNNING"]
+    return list(service_state.tasks)
 
 
 def reconcile(backend: EC2ContainerServiceBackend, service: Service) -> None:
@@ -173,6 +172,7 @@ def _start(
     except ServiceException as error:
         add_event(service, f"(service {service.name}) was unable to place a task. Reason: {error.message}")
         return
+    state(service).tasks.extend(started)
     if failures:
         reasons = ", ".join(sorted({f["reason"] for f in failures}))
         add_event(

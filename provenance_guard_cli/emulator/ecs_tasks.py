@@ -253,7 +253,7 @@ def cluster_tasks(backend: EC2ContainerServiceBackend, cluster: Cluster) -> list
 
 def find_task(backend: EC2ContainerServiceBackend, cluster: Cluster, reference: str) -> EcsTask | None:
     """A task of ``cluster`` by ARN or ID (an ARN of another cluster, account or Region finds nothing)."""
-    for task in cluster_tasks(backend, cluster):
-        if reference in (task.task_arn, task.id):
-            return task
-    return None
+    stored: dict[str, Any] = backend.tasks.get(cluster.name) or {}
+    arn = reference if reference.startswith("arn:") else model.arn(backend, f"task/{cluster.name}/{reference}")
+    found = stored.get(arn)
+    return found if isinstance(found, EcsTask) else None

@@ -199,6 +199,27 @@ def test_version_filters(ec2, amis):
     assert error_code(raised) == "InvalidParameterValue"
 
 
+def test_template_filters(ec2, amis):
+    tags = [{"ResourceType": "launch-template", "Tags": [{"Key": "team", "Value": "web"}]}]
+    ec2.create_launch_template(
+        LaunchTemplateName="pg-web", LaunchTemplateData={"ImageId": amis[0]}, TagSpecifications=tags
+    )
+    template(ec2, amis[0], name="pg-api")
+    year = ec2.describe_launch_templates()["LaunchTemplates"][0]["CreateTime"].year
+
+    def names(*filters: tuple[str, list[str]]) -> list[str]:
+        found = ec2.describe_launch_templates(Filters=[{"Name": n, "Values": v} for n, v in filters])["LaunchTemplates"]
+        return [t["LaunchTemplateName"] for t in found]
+
+    assert names(("tag:team", ["web"])) == ["pg-web"]
+    assert names(("tag-key", ["team"]), ("launch-template-name", ["pg-*"])) == ["pg-web"]
+    assert names(("create-time", [f"{year}-*"])) == ["pg-web", "pg-api"]
+    assert names(("create-time", ["1999-*"])) == []
+    with pytest.raises(ClientError) as raised:
+        names(("image-id", [amis[0]]))
+    assert error_code(raised) == "InvalidParameterValue"
+
+
 def test_templates_and_versions_are_paged(ec2, amis):
     for index in range(5):
         template(ec2, amis[0], name=f"pg-lt-{index}")
