@@ -50,34 +50,18 @@ from moto.utilities.utils import get_partition
 
 from . import ecs_model as model
 from . import ecs_placement as placement
+from . import ecs_service_requests as service_requests
 from . import ecs_services as scheduler
 from .ecs_services import DEPLOYMENT_MEMBERS, ServiceState
 
 SERVICE_CLASS: Any = Service  # moto's Service is abstract for mypy (CloudFormation hooks), not at run time
-NOT_MODELLED = ("gatewayConnectors", "monitoring")
-SETTINGS = (
-    "loadBalancers",
-    "serviceRegistries",
-    "placementConstraints",
-    "placementStrategy",
-    "healthCheckGracePeriodSeconds",
-    "enableECSManagedTags",
-    "propagateTags",
-    "enableExecuteCommand",
-    "availabilityZoneRebalancing",
-)
-DEPLOYMENT_DEFAULTS: dict[str, Any] = {
-    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
-    "maximumPercent": 200,
-    "minimumHealthyPercent": 100,
-}
 
 
 def create_service(self: Any) -> ActionResult:
     backend: EC2ContainerServiceBackend = self.ecs_backend
     params: dict[str, Any] = self._get_params()
     cluster = model.get_cluster(backend, params.get("cluster"))
-    _reject_unmodelled(params)
+    service_requests.reject_unmodelled(params)
     name = str(params["serviceName"])
     existing = backend.services.get(f"{cluster.name}:{name}")
     if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
@@ -96,8 +80,8 @@ def create_service(self: Any) -> ActionResult:
     scheduling = params.get("schedulingStrategy") or "REPLICA"
     if scheduling == "REPLICA" and params.get("desiredCount") is None:
         raise model.invalid_parameter("desiredCount is required for a service with the REPLICA scheduling strategy.")
-    deployment_params = _launch_params(cluster, params)
-    _check_launch(backend, cluster, task_definition, deployment_params, scheduling)
+    deployment_params = service_requests.launch_params(cluster, params)
+    service_requests.check_launch(backend, cluster, task_definition, deployment_params, scheduling)
     service = SERVICE_CLASS(
         cluster=cluster,
         service_name=name,
@@ -112,7 +96,7 @@ def create_service(self: Any) -> ActionResult:
         role_arn=params.get("role"),
     )
     service.deployments = []
-    settings = _settings(params, scheduling)
+    settings = service_requests.settings(params, scheduling)
     settings["deploymentController"] = controller
     if params.get("role"):
         settings["roleArn"] = params["role"]
@@ -138,7 +122,7 @@ def update_service(self: Any) -> ActionResult:
     service = _find(backend, cluster, str(params["service"]))
     if service.status != "ACTIVE":
         raise model.service_not_active()
-    _reject_unmodelled(params)
+    service_requests.reject_unmodelled(params)
     service_state = _adopt(backend, service)
     controller = params.get("deploymentController")
     if controller and controller != service_state.settings["deploymentController"]:
@@ -163,12 +147,16 @@ def update_service(self: Any) -> ActionResult:
     if "capacityProviderStrategy" in changed:
         deployment_params["launchType"] = None
     if task_definition is not primary.task_definition or params.get("forceNewDeployment") or changed:
-        _check_launch(backend, cluster, task_definition, deployment_params, model.scheduling_strategy(service))
+        service_requests.check_launch(
+            backend, cluster, task_definition, deployment_params, model.scheduling_strategy(service)
+        )
         primary.status = "ACTIVE"
         service_state.deployments.insert(0, scheduler.new_deployment(backend, task_definition, deployment_params))
     if params.get("desiredCount") is not None:
         service.desired_count = int(params["desiredCount"])
-    service_state.settings.update(_settings(params, model.scheduling_strategy(service), service_state.settings))
+    service_state.settings.update(
+        service_requests.settings(params, model.scheduling_strategy(service), service_state.settings)
+    )
     service.task_definition = task_definition.arn
     scheduler.reconcile(backend, service)
     return ActionResult({"service": scheduler.describe(backend, service, ["TAGS"])})
@@ -267,84 +255,16 @@ def _adopt(backend: EC2ContainerServiceBackend, service: Service) -> ServiceStat
             ServiceState(
                 created_at=model.now(),
                 created_by=f"arn:{get_partition(backend.region_name)}:iam::{backend.account_id}:root",
-                settings={**_settings({}, model.scheduling_strategy(service)), "deploymentController": {"type": "ECS"}},
+                settings={
+                    **service_requests.settings({}, model.scheduling_strategy(service)),
+                    "deploymentController": {"type": "ECS"},
+                },
                 deployments=[scheduler.new_deployment(backend, task_definition, params)],
             ),
         )
         if service.status == "ACTIVE":
             scheduler.reconcile(backend, service)
     return scheduler.state(service)
-
-
-def _reject_unmodelled(params: dict[str, Any]) -> None:
-    for member in NOT_MODELLED:
-        if params.get(member):
-            raise model.not_modelled(member)
-
-
-def _launch_params(cluster: Cluster, params: dict[str, Any]) -> dict[str, Any]:
-    found = {
-        name: copy.deepcopy(params[name])
-        for name in ("platformVersion", "networkConfiguration", *DEPLOYMENT_MEMBERS)
-        if name in params
-    }
-    if params.get("capacityProviderStrategy") or (
-        not params.get("launchType") and cluster.default_capacity_provider_strategy
-    ):
-        found["capacityProviderStrategy"] = copy.deepcopy(
-            params.get("capacityProviderStrategy") or cluster.default_capacity_provider_strategy
-        )
-        found["launchType"] = params.get("launchType")
-    else:
-        found["launchType"] = params.get("launchType") or "EC2"
-    return found
-
-
-def _check_launch(
-    backend: EC2ContainerServiceBackend, cluster: Cluster, task_definition: Any, params: dict[str, Any], scheduling: str
-) -> None:
-    launch_type = placement.check_launch(
-        backend,
-        cluster,
-        task_definition,
-        params.get("launchType"),
-        params.get("capacityProviderStrategy"),
-        params.get("networkConfiguration"),
-    )[0]
-    if scheduling == "DAEMON" and launch_type == "FARGATE":
-        raise model.invalid_parameter("The daemon scheduling strategy does not support the FARGATE launch type.")
-
-
-def _settings(params: dict[str, Any], scheduling: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The service-level members the request sets (all of them, with defaults, when ``current`` is None)."""
-    if current is None:
-        found: dict[str, Any] = {
-            "loadBalancers": [],
-            "serviceRegistries": [],
-            "placementConstraints": [],
-            "placementStrategy": [],
-            "enableECSManagedTags": False,
-            "propagateTags": "NONE",
-            "enableExecuteCommand": False,
-        }
-        defaults = (
-            DEPLOYMENT_DEFAULTS
-            if scheduling == "REPLICA"
-            else {**DEPLOYMENT_DEFAULTS, "maximumPercent": 100, "minimumHealthyPercent": 0}
-        )
-        found["deploymentConfiguration"] = {
-            **copy.deepcopy(defaults),
-            **copy.deepcopy(params.get("deploymentConfiguration") or {}),
-        }
-    else:
-        found = {}
-        if params.get("deploymentConfiguration"):
-            found["deploymentConfiguration"] = {
-                **current["deploymentConfiguration"],
-                **copy.deepcopy(params["deploymentConfiguration"]),
-            }
-    found.update({name: copy.deepcopy(params[name]) for name in SETTINGS if params.get(name) is not None})
-    return found
 
 
 HANDLERS = (create_service, update_service, delete_service, describe_services, list_services)
