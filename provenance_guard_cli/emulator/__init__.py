@@ -1,23 +1,26 @@
 """Local AWS emulator for provenance-guard: moto plus the AWS behaviour the service depends on.
 
 Not shipped to Lambda. Call :func:`install` before ``moto.mock_aws()`` (in-process) or use
-:class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). What each extension adds is documented in
-its module: ``ec2_images`` (AMIs, including the ``emulator:*`` escape-hatch tags), ``ec2_image_lineage``
-(GetImageAncestry, SourceImageId/Region recorded by CreateImage and CopyImage, copies of AMIs other accounts
-share), ``ec2_image_watermarks`` (Attach/DetachImageWatermark, inherited by derived AMIs), ``ec2_image_scans``
-(Image.ScanResults, set by tests and the demo), ``ec2_image_filters`` (DescribeImages filters for those
-members), ``ec2_allowed_images`` and ``ec2_allowed_criteria`` (the Allowed AMIs setting, its criteria and
-Image.ImageAllowed), ``ec2_account_guardrails`` (image block public access, instance metadata defaults),
-``imagebuilder`` (EC2 Image Builder, absent from moto: components, recipes, pipelines, images whose builds
-register real AMIs), ``codeartifact`` (AWS CodeArtifact, absent from moto: domains, repositories, package
-groups with origin controls, package versions with their origin), ``ecr`` and ``ecr_scans`` (scan status and
-findings per the registry's scanning rules, planned scan results, pull-through cache rules), ``inspector2``
-(ListFindings filtered to an image), ``securityhub`` (ASFF import/update semantics, GetFindings filters),
-``signer`` (AWS Signer signing jobs and signed .zip artifacts), ``lambda_code_signing`` (code signing
-configurations and their attachment), ``lambda_deploy`` (deployment-time signature checks, layers of other
-accounts, image digests), ``dynamodb`` (TransactWriteItems without moto's per-action table copies) and
-``faults`` (error injection). The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry`
-runs a real registry beside it.
+:class:`provenance_guard_cli.emulator.server.EmulatorServer` (HTTP). Each extension documents what it adds
+and what it leaves out in its module docstring:
+
+- EC2 AMIs: ``ec2_images`` (RegisterImage parameters, DescribeImages, attributes, deprecation, the
+  ``emulator:*`` escape-hatch tags), ``ec2_image_lineage`` (GetImageAncestry, SourceImageId/Region),
+  ``ec2_image_watermarks``, ``ec2_image_scans`` (Image.ScanResults), ``ec2_image_filters``,
+  ``ec2_allowed_images`` / ``ec2_allowed_criteria`` (Allowed AMIs, Image.ImageAllowed),
+  ``ec2_account_guardrails`` (image block public access, instance metadata defaults),
+  ``ec2_image_references`` (DescribeImageReferences).
+- EC2 launch templates: ``ec2_launch_templates`` and ``ec2_ssm_alias`` (``resolve:ssm:`` image ids).
+- ECS: ``ecs``, ``ecs_service_api``, ``ecs_services``, ``ecs_tasks``, ``ecs_images`` (container image
+  digests), ``ecs_placement``, ``ecs_task_definitions``.
+- EC2 Image Builder (absent from moto): ``imagebuilder`` and its ``imagebuilder_*`` modules.
+- AWS CodeArtifact (absent from moto): ``codeartifact`` and its ``codeartifact_*`` modules.
+- ECR and Inspector: ``ecr``, ``ecr_scans``, ``ecr_signing``, ``inspector2``.
+- Security Hub: ``securityhub`` (ASFF import/update semantics, GetFindings filters).
+- AWS Signer and Lambda: ``signer``, ``signer_notation``, ``lambda_code_signing``, ``lambda_deploy``.
+- ``dynamodb`` (TransactWriteItems without moto's per-action table copies) and ``faults`` (error injection).
+
+The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a real registry beside it.
 """
 
 from __future__ import annotations

@@ -54,11 +54,16 @@ def install() -> None:
             ec2_allowed_images,
             ec2_image_filters,
             ec2_image_lineage,
+            ec2_image_references,
             ec2_image_scans,
             ec2_image_watermarks,
             ec2_images,
+            ec2_launch_templates,
             ecr,
             ecr_signing,
+            ecs,
+            ecs_images,
+            ecs_task_definitions,
             faults,
             imagebuilder,
             inspector2,
@@ -77,8 +82,13 @@ def install() -> None:
         ec2_image_filters.install()
         ec2_allowed_images.install()
         ec2_account_guardrails.install()
+        ec2_image_references.install()
+        ec2_launch_templates.install()
         ecr.install()
         ecr_signing.install()
+        ecs.install()
+        ecs_images.install()
+        ecs_task_definitions.install()
         inspector2.install()
         imagebuilder.install()
         codeartifact.install()  # after imagebuilder: its get_backend resolver does not chain

@@ -17,12 +17,41 @@ from moto.securityhub.responses import SecurityHubResponse
 from provenance_guard import state
 from provenance_guard.service import Service, build_service
 from provenance_guard.settings import Settings
+from tests.unit.aws_calls import CallRecorder, recording
 from tests.unit.support import NO_THROTTLE, REGION, FakeClock, Inbox
 
 TABLE_NAME = "provenance-guard-findings"
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
 """The OCI data path of services built in tests never leaves loopback: tests that read images pass
 the local registry's URL (the `local_registry` fixture)."""
+
+
+UNIT_TIER = Path(__file__).resolve().parent
+WHOLE_TIER = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `after_all` run last (they check what the whole run recorded); whether this run
+    collected every test module of the unit tier is stashed for them."""
+    modules = {path for path in UNIT_TIER.rglob("test_*.py")}
+    config.stash[WHOLE_TIER] = modules <= {item.path for item in items}
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_calls(request: pytest.FixtureRequest) -> Iterator[CallRecorder]:
+    """Every AWS call of the run, by the collector, expander or inventory that made it (`aws_calls.py`);
+    written for the infrastructure tier when the whole unit tier ran."""
+    with recording() as recorder:
+        yield recorder
+    if request.config.stash.get(WHOLE_TIER, False) and not request.session.testsfailed:
+        recorder.write()
+
+
+@pytest.fixture
+def whole_unit_tier(request: pytest.FixtureRequest) -> None:
+    if not request.config.stash.get(WHOLE_TIER, False):
+        pytest.skip("checks what the whole unit tier recorded: run tests/unit entirely")
 
 
 @pytest.fixture(scope="session", autouse=True)

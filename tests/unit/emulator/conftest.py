@@ -56,6 +56,16 @@ def ec2(aws: None, boto_session: boto3.Session) -> Any:
 
 
 @pytest.fixture
+def ecs(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("ecs")
+
+
+@pytest.fixture
+def ssm(aws: None, boto_session: boto3.Session) -> Any:
+    return boto_session.client("ssm")
+
+
+@pytest.fixture
 def imagebuilder(aws: None, boto_session: boto3.Session) -> Any:
     return boto_session.client("imagebuilder")
 
