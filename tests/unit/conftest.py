@@ -33,7 +33,7 @@ WHOLE_TIER = pytest.StashKey[bool]()
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `after_all` run last (they check what the whole run recorded); whether this run
     collected every test module of the unit tier is stashed for them."""
-    modules = {path for path in UNIT_TIER.rglob("test_*.py")}
+    modules = set(UNIT_TIER.rglob("test_*.py"))
     config.stash[WHOLE_TIER] = modules <= {item.path for item in items}
     items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
 
