@@ -9,6 +9,7 @@ import pytest
 
 from provenance_guard_cli.main import main
 from provenance_guard_cli.routes import PROJECT_ROOT
+from provenance_guard_cli.sample_account import DEMO_POLICY
 
 pytestmark = pytest.mark.e2e
 ALL_AMI_CONTROLS = {"PG.AMI.1", "PG.AMI.2", "PG.AMI.3", "PG.AMI.4", "PG.AMI.5", "PG.AMI.6"}
@@ -28,8 +29,9 @@ def test_controls_table(capsys):
     assert "PG.AMI.1" in capsys.readouterr().out
 
 
-def test_policy_validate_accepts_the_example_policy(capsys):
-    assert main(["policy", "validate", str(PROJECT_ROOT / "policy.yaml")]) == 0
+@pytest.mark.parametrize("policy", [PROJECT_ROOT / "policy.yaml", DEMO_POLICY], ids=["shipped", "demo"])
+def test_policy_validate_accepts_the_shipped_and_the_demo_policy(policy, capsys):
+    assert main(["policy", "validate", str(policy)]) == 0
     assert "valid" in capsys.readouterr().out
 
 

@@ -297,9 +297,14 @@ def discriminator(options: tuple[Any, ...]) -> str | None:
     return None
 
 
-@cache
-def type_hints(cls: Any) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def type_hints(cls: type) -> dict[str, Any]:
+    """A dataclass's resolved field types, read once per class."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
