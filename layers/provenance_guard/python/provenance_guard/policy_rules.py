@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,10 @@ NO_CONTEXT = CheckContext()
 
 
 class Rule:
-    """A check on one string value."""
+    """A check on one string value. Rules are plain classes, not dataclasses: the policy is imported at
+    every cold start, and each dataclass costs its creation there."""
+
+    __slots__ = ()
 
     def problem(self, value: str, context: CheckContext) -> str | None:
         """Why `value` is invalid, or None."""
@@ -48,14 +51,16 @@ def _python_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
 
-@dataclass(frozen=True)
 class Pattern(Rule):
-    pattern: str
-    """Anchored (^...$): JSON Schema's `pattern` is a search, as Python's `re.search` is."""
-    expected: str
-    """What a valid value is, to finish "'x' is not ...": `a 12-digit account id`."""
-    diagnose: Callable[[str], str | None] | None = field(default=None, compare=False)
-    """Says which part of an invalid value is wrong, when it can tell."""
+    __slots__ = ("diagnose", "expected", "pattern")
+
+    def __init__(self, pattern: str, expected: str, diagnose: Callable[[str], str | None] | None = None) -> None:
+        self.pattern = pattern
+        """Anchored (^...$): JSON Schema's `pattern` is a search, as Python's `re.search` is."""
+        self.expected = expected
+        """What a valid value is, to finish "'x' is not ...": `a 12-digit account id`."""
+        self.diagnose = diagnose
+        """Says which part of an invalid value is wrong, when it can tell."""
 
     def matches(self, value: str) -> bool:
         return _python_regex(self.pattern).search(value) is not None
@@ -70,13 +75,15 @@ class Pattern(Rule):
         return {"pattern": self.pattern}
 
 
-@dataclass(frozen=True)
 class AnyOf(Rule):
-    """Valid when one of `rules` is; the message names them all, and the first diagnosis found."""
+    """Valid when one of `rules` is; the message names them all, and the first diagnosis found (its own
+    `diagnose` first)."""
 
-    rules: tuple[Pattern, ...]
-    diagnose: Callable[[str], str | None] | None = field(default=None, compare=False)
-    """Tried before the rules' own diagnoses."""
+    __slots__ = ("diagnose", "rules")
+
+    def __init__(self, rules: tuple[Pattern, ...], diagnose: Callable[[str], str | None] | None = None) -> None:
+        self.rules = rules
+        self.diagnose = diagnose
 
     def problem(self, value: str, context: CheckContext) -> str | None:
         if any(rule.matches(value) for rule in self.rules):
@@ -90,12 +97,14 @@ class AnyOf(Rule):
         return {"anyOf": [rule.schema(context) for rule in self.rules]}
 
 
-@dataclass(frozen=True)
 class Choice(Rule):
     """One of a fixed list of values."""
 
-    values: tuple[str, ...]
-    what: str
+    __slots__ = ("values", "what")
+
+    def __init__(self, values: tuple[str, ...], what: str) -> None:
+        self.values = values
+        self.what = what
 
     def problem(self, value: str, context: CheckContext) -> str | None:
         if value in self.values:
@@ -110,12 +119,14 @@ CONTROL_ID_SHAPE = r"^PG\.[A-Z][A-Z0-9]*\.[1-9][0-9]*$"
 CONTROL_GLOB_SHAPE = r"^[A-Z0-9.]*[*?][A-Z0-9.*?]*$"
 
 
-@dataclass(frozen=True)
 class ControlIds(Rule):
     """A control id (`PG.AMI.3`) or, with `globs`, a pattern of them (`PG.AMI.*`). With the registry in
     the context an id must be registered and a pattern must match one: a typo would exempt nothing."""
 
-    globs: bool = False
+    __slots__ = ("globs",)
+
+    def __init__(self, *, globs: bool = False) -> None:
+        self.globs = globs
 
     def problem(self, value: str, context: CheckContext) -> str | None:
         is_glob = self.globs and _python_regex(CONTROL_GLOB_SHAPE).search(value) is not None
@@ -165,33 +176,23 @@ REGION_GLOB = rf"{REGION}|[a-z0-9-]*[*?][a-z0-9*?-]*"
 ACCOUNT_GLOB = r"[0-9]{12}|[0-9]*[*?][0-9*?]*"
 
 
-@dataclass(frozen=True)
-class ArnPart:
+class ArnPart(NamedTuple):
     regex: str
     expected: str
 
 
-@dataclass(frozen=True)
+ARN_PARTS = ("partition", "service", "region", "account", "resource")
+
+
 class ArnShape:
     """`arn:<partition>:<service>:<region>:<account>:<resource>`, each part a regex, so that a wrong
     ARN is told which part is wrong (`service 'imagebuildr' is not imagebuilder`)."""
 
-    what: str
-    partition: ArnPart
-    service: ArnPart
-    region: ArnPart
-    account: ArnPart
-    resource: ArnPart
+    __slots__ = ("parts", "what")
 
-    @property
-    def parts(self) -> tuple[tuple[str, ArnPart], ...]:
-        return (
-            ("partition", self.partition),
-            ("service", self.service),
-            ("region", self.region),
-            ("account", self.account),
-            ("resource", self.resource),
-        )
+    def __init__(self, what: str, *parts: ArnPart) -> None:
+        self.what = what
+        self.parts = tuple(zip(ARN_PARTS, parts, strict=True))
 
     def rule(self) -> Pattern:
         regex = "^arn:" + ":".join(f"(?:{part.regex})" for _, part in self.parts) + "$"
