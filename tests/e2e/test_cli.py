@@ -115,7 +115,9 @@ def test_replay_reads_images_from_the_registry_it_is_given(emulator, client, tem
     event_file.parent.mkdir(exist_ok=True)
     event_file.write_text(json.dumps(image_pushed("replayed/app", digest, "v1")))
 
+    # the demo policy trusts public.ecr.aws/docker/library, the shipped one only this account's ECR
     arguments = ["replay", "--endpoint-url", emulator.url, "--registry-url", local_registry]
+    arguments += ["--policy", str(DEMO_POLICY)]
     code = main([*arguments, "--template", str(template_path), "--json", str(event_file)])
 
     [result] = json.loads(capsys.readouterr().out)
