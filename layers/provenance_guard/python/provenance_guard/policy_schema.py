@@ -29,7 +29,6 @@ from provenance_guard.policy_fields import type_hints as hints_of
 from provenance_guard.policy_rules import NO_CONTEXT, CheckContext
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = "https://github.com/provenance-guard/provenance-guard/policy.schema.json"
 
 
 def policy_schema(context: CheckContext = NO_CONTEXT) -> dict[str, Any]:
@@ -40,7 +39,6 @@ def policy_schema(context: CheckContext = NO_CONTEXT) -> dict[str, Any]:
     root = _object(Policy, context, definitions)
     return {
         "$schema": DRAFT,
-        "$id": SCHEMA_ID,
         "title": "provenance-guard policy (CONTROLS.md §4)",
         **root,
         "$defs": dict(sorted(definitions.items())),
