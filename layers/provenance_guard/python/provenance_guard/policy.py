@@ -15,6 +15,7 @@ from datetime import date
 from typing import Literal
 
 from provenance_guard.policy_ami import AllowedImages, AmiPolicy, FixSla, Hardening
+from provenance_guard.policy_arns import RESOURCE_GLOB, SIGNING_PROFILE
 from provenance_guard.policy_container import (
     ContainerPolicy,
     KeylessIdentity,
@@ -36,15 +37,7 @@ from provenance_guard.policy_fields import (
 )
 from provenance_guard.policy_notifications import Notifications, SlackChannel, TeamsChannel
 from provenance_guard.policy_packages import PackageNamespace, PackagesPolicy
-from provenance_guard.policy_rules import (
-    ACCOUNT_OR_SELF,
-    NO_CONTEXT,
-    NON_BLANK,
-    RESOURCE_GLOB,
-    SIGNING_PROFILE,
-    CheckContext,
-    ControlIds,
-)
+from provenance_guard.policy_rules import ACCOUNT_OR_SELF, NO_CONTEXT, NON_BLANK, CheckContext, ControlIds
 
 __all__ = [
     "AllowedImages",

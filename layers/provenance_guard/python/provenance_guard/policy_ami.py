@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from provenance_guard.model import Severity
+from provenance_guard.policy_arns import ACCOUNT_OR_ORGANIZATION, IMAGE_COMPONENT, IMAGE_PIPELINE
 from provenance_guard.policy_fields import spec
-from provenance_guard.policy_rules import (
-    ACCOUNT_OR_ORGANIZATION,
-    IMAGE_COMPONENT,
-    IMAGE_PIPELINE,
-    OWNER,
-    WATERMARK_KEY,
+from provenance_guard.policy_rules import OWNER, Pattern
+
+WATERMARK_KEY = Pattern(
+    r"^[0-9]{12}:[A-Za-z0-9()\[\] ./'@_-]{3,128}$",
+    "a watermark key, <12-digit account id>:<name of 3 to 128 characters>",
 )
 
 

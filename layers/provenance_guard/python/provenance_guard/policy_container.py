@@ -2,26 +2,71 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Literal
 
 from provenance_guard.model import Severity
+from provenance_guard.policy_arns import SIGNING_PROFILE
 from provenance_guard.policy_fields import Issue, spec
-from provenance_guard.policy_rules import (
-    ECR_REGISTRY_HOST,
-    HTTPS_URL,
-    IDENTITY_GLOB,
-    PEM_CERTIFICATES,
-    PEM_PUBLIC_KEY,
-    REGISTRY_PREFIX,
-    REPOSITORY_PATTERN,
-    TRUST_STORE_NAME,
-    TRUSTED_IDENTITY,
-    TSA_NAME,
-    URI_GLOB,
-    CheckContext,
+from provenance_guard.policy_rules import NOT_ONLY_WILDCARDS, AnyOf, CheckContext, Pattern
+
+ECR_REGISTRY_HOST = Pattern(
+    r"^[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$",
+    "an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)",
+)
+REGISTRY_PREFIX = Pattern(r"^(?!.*://)[^\s/][^\s]*$", "`self` or a registry host[/path] prefix (no scheme)")
+REPOSITORY_PATTERN = Pattern(r"^[a-z0-9._/*-]+$", "a repository name pattern (lower case, * wildcards)")
+TRUST_STORE_NAME = Pattern(r"^(?:ca|signingAuthority):[A-Za-z0-9_.-]+$", "ca:<name> or signingAuthority:<name>")
+TSA_NAME = Pattern(r"^tsa:[A-Za-z0-9_.-]+$", "tsa:<name>")
+X509_SUBJECT = Pattern(
+    r"^x509\.subject: *[A-Za-z][A-Za-z0-9.]*=[^,]+(?:, *[A-Za-z][A-Za-z0-9.]*=[^,]+)*$",
+    "`x509.subject: C=.., ST=.., O=..`",
+)
+
+
+def _wildcard_identity(value: str) -> str | None:
+    if value.strip() in ("*", ""):
+        return (
+            "`*` (or empty) is refused: every AWS account's Signer signatures chain to the same root, "
+            "so name signing-profile ARNs or `x509.subject: ...` identities"
+        )
+    return None
+
+
+TRUSTED_IDENTITY = AnyOf((SIGNING_PROFILE, X509_SUBJECT), _wildcard_identity)
+
+
+def _pem_problem(kind: str, hint: str) -> Callable[[str], str | None]:
+    def diagnose(value: str) -> str | None:
+        if "PRIVATE KEY" in value:
+            return f"it is a private key: paste the {hint}, never the private one"
+        if kind == "PUBLIC KEY" and value.count("-----BEGIN ") > 1:
+            return "it must hold exactly one PEM block"
+        return None
+
+    return diagnose
+
+
+_BASE64 = r"[A-Za-z0-9+/=\s]+"
+PEM_PUBLIC_KEY = Pattern(
+    rf"^\s*-----BEGIN PUBLIC KEY-----\s*\n{_BASE64}\n-----END PUBLIC KEY-----\s*$",
+    "a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----, base64 between)",
+    _pem_problem("PUBLIC KEY", "public key (cosign.pub)"),
+)
+PEM_CERTIFICATES = Pattern(
+    rf"^\s*(?:-----BEGIN CERTIFICATE-----\s*\n{_BASE64}\n-----END CERTIFICATE-----\s*)+$",
+    "PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----, one or more)",
+    _pem_problem("CERTIFICATE", "root certificate"),
+)
+HTTPS_URL = Pattern(r"^https://[^\s/]+(?:/[^\s]*)?$", "an https:// URL")
+IDENTITY_GLOB = Pattern(
+    rf"^{NOT_ONLY_WILDCARDS}[^\s]+$", "a subject or a glob of one (not only wildcards, which would trust anyone)"
+)
+URI_GLOB = Pattern(
+    rf"^{NOT_ONLY_WILDCARDS}[a-z][a-z0-9+.-]*:[^\s]+$",
+    "a URI or a glob of one (<scheme>:..., not only wildcards)",
 )
 
 

@@ -20,57 +20,31 @@ from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, Union
 
+from provenance_guard.policy_problems import (
+    INVALID,
+    Collector,
+    Invalid,
+    InvalidPolicyError,
+    Issue,
+    PolicyError,
+    PolicyProblems,
+    PolicyWarning,
+)
 from provenance_guard.policy_rules import NO_CONTEXT, CheckContext, Rule
 
+__all__ = [
+    "FieldSpec",
+    "InvalidPolicyError",
+    "Issue",
+    "PolicyError",
+    "PolicyProblems",
+    "PolicyWarning",
+    "build",
+    "build_collecting",
+    "spec",
+    "to_document",
+]
 T = TypeVar("T")
-
-
-class PolicyError(ValueError):
-    """The policy is invalid; `path` names the offending field (`ami.max_age_days`)."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path or '<policy>'}: {problem}")
-        self.path = path
-        self.problem = problem
-
-
-@dataclass(frozen=True)
-class PolicyWarning:
-    """Valid, but probably not what was meant (an exemption that has expired, no one to notify)."""
-
-    path: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.path or '<policy>'}: {self.problem}"
-
-
-@dataclass(frozen=True)
-class PolicyProblems:
-    """Every problem of a document, in document order."""
-
-    errors: tuple[PolicyError, ...] = ()
-    warnings: tuple[PolicyWarning, ...] = ()
-
-
-class InvalidPolicyError(PolicyError):
-    """What `build` raises: `path` and `problem` are the first error's, `problems` holds them all."""
-
-    def __init__(self, problems: PolicyProblems) -> None:
-        first = problems.errors[0]
-        super().__init__(first.path, first.problem)
-        self.problems = problems
-        if len(problems.errors) > 1:
-            self.args = (f"{self.args[0]} (and {len(problems.errors) - 1} more errors)",)
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A problem a `policy_issues` method found; `path` is relative to its object."""
-
-    path: str
-    problem: str
-    warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,30 +85,6 @@ def field_spec(f: dataclasses.Field[Any]) -> FieldSpec:
     return spec_
 
 
-class _Invalid:
-    """Stands for a value that could not be built (its problems are already collected)."""
-
-
-INVALID = _Invalid()
-
-
-class Collector:
-    def __init__(self, context: CheckContext) -> None:
-        self.context = context
-        self.errors: list[PolicyError] = []
-        self.warnings: list[PolicyWarning] = []
-
-    def error(self, path: str, problem: str) -> _Invalid:
-        self.errors.append(PolicyError(path, problem))
-        return INVALID
-
-    def warn(self, path: str, problem: str) -> None:
-        self.warnings.append(PolicyWarning(path, problem))
-
-    def problems(self) -> PolicyProblems:
-        return PolicyProblems(tuple(self.errors), tuple(self.warnings))
-
-
 def build(cls: type[T], value: object, path: str = "", context: CheckContext = NO_CONTEXT) -> T:
     """Build dataclass `cls` from mapping `value`. Raises `InvalidPolicyError` (a `PolicyError`) naming
     the first problem and holding all of them."""
@@ -151,10 +101,10 @@ def build_collecting(
     collector = Collector(context)
     built = collect(cls, value, path, collector)
     problems = collector.problems()
-    return (None if isinstance(built, _Invalid) or problems.errors else built), problems
+    return (None if isinstance(built, Invalid) or problems.errors else built), problems
 
 
-def collect(cls: type[T], value: object, path: str, collector: Collector) -> T | _Invalid:
+def collect(cls: type[T], value: object, path: str, collector: Collector) -> T | Invalid:
     if not isinstance(value, Mapping):
         return collector.error(path, f"expected a mapping, got {_kind(value)}")
     fields = {_yaml_name(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -169,7 +119,7 @@ def collect(cls: type[T], value: object, path: str, collector: Collector) -> T |
         if key in value:
             spec_ = field_spec(f)
             converted = convert(hints[f.name], value[key], where, spec_, collector)
-            if isinstance(converted, _Invalid):
+            if isinstance(converted, Invalid):
                 valid = False
                 continue
             kwargs[f.name] = converted
@@ -188,7 +138,7 @@ def collect(cls: type[T], value: object, path: str, collector: Collector) -> T |
     return _issues(built, path, collector)
 
 
-def _issues(built: T, path: str, collector: Collector) -> T | _Invalid:
+def _issues(built: T, path: str, collector: Collector) -> T | Invalid:
     find: Callable[[CheckContext], Iterable[Issue]] | None = getattr(built, "policy_issues", None)
     failed = False
     for issue in find(collector.context) if find else ():
@@ -217,7 +167,7 @@ def convert(hint: Any, value: object, path: str, spec_: FieldSpec, collector: Co
         if len(value) < spec_.min_items:
             return collector.error(path, f"must not be empty: name at least {_count(spec_.min_items)}")
         items = [convert(args[0], item, f"{path}[{i}]", spec_, collector) for i, item in enumerate(value)]
-        return INVALID if any(isinstance(i, _Invalid) for i in items) else tuple(items)
+        return INVALID if any(isinstance(i, Invalid) for i in items) else tuple(items)
     if origin is Mapping:
         if not isinstance(value, Mapping):
             return collector.error(path, f"expected a mapping, got {_kind(value)}")
@@ -229,7 +179,7 @@ def convert(hint: Any, value: object, path: str, spec_: FieldSpec, collector: Co
             )
             for k, v in value.items()
         ]
-        return INVALID if any(isinstance(x, _Invalid) for pair in pairs for x in pair) else dict(pairs)
+        return INVALID if any(isinstance(x, Invalid) for pair in pairs for x in pair) else dict(pairs)
     if isinstance(hint, type) and issubclass(hint, Enum):
         try:
             return hint(value)
@@ -310,7 +260,7 @@ def type_hints(cls: type) -> dict[str, Any]:
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def _date(value: object, path: str, collector: Collector) -> date | _Invalid:
+def _date(value: object, path: str, collector: Collector) -> date | Invalid:
     if isinstance(value, datetime):  # YAML reads 2030-01-01T00:00:00Z as a timestamp
         return value.date()
     if isinstance(value, date):

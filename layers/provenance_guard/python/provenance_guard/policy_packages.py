@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from provenance_guard.policy_arns import ACCOUNT_OR_ORGANIZATION
 from provenance_guard.policy_fields import spec
 from provenance_guard.policy_rules import (
-    ACCOUNT_OR_ORGANIZATION,
     ACCOUNT_OR_SELF,
     NOT_ONLY_WILDCARDS,
     CheckContext,

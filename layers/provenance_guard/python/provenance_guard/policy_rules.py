@@ -3,7 +3,8 @@
 a valid value is; ARN rules also diagnose which part of a wrong value is wrong.
 
 One rule, two uses: `policy_fields` checks values with it, `policy_schema` publishes it. A rule that
-needs more than the value (the control registry) reads it from the `CheckContext`.
+needs more than the value (the control registry) reads it from the `CheckContext`. The ARN rules are in
+`policy_arns`; rules of one section live with it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Rule:
 
 
 @cache
-def _python_regex(pattern: str) -> re.Pattern[str]:
+def python_regex(pattern: str) -> re.Pattern[str]:
     # ECMA-262's `$` ends the input; Python's also matches before a final newline, so it becomes \Z.
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
@@ -63,7 +64,7 @@ class Pattern(Rule):
         """Says which part of an invalid value is wrong, when it can tell."""
 
     def matches(self, value: str) -> bool:
-        return _python_regex(self.pattern).search(value) is not None
+        return python_regex(self.pattern).search(value) is not None
 
     def problem(self, value: str, context: CheckContext) -> str | None:
         if self.matches(value):
@@ -129,8 +130,8 @@ class ControlIds(Rule):
         self.globs = globs
 
     def problem(self, value: str, context: CheckContext) -> str | None:
-        is_glob = self.globs and _python_regex(CONTROL_GLOB_SHAPE).search(value) is not None
-        if not is_glob and not _python_regex(CONTROL_ID_SHAPE).search(value):
+        is_glob = self.globs and python_regex(CONTROL_GLOB_SHAPE).search(value) is not None
+        if not is_glob and not python_regex(CONTROL_ID_SHAPE).search(value):
             shape = "a control id (PG.<FAMILY>.<n>)" + (" or a pattern of them (PG.AMI.*)" if self.globs else "")
             return f"{value!r} is not {shape}"
         known = context.control_ids
@@ -166,192 +167,3 @@ ACCOUNT_OR_SELF = AnyOf((ACCOUNT_ID, SELF))
 EMAIL = Pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address")
 NON_BLANK = Pattern(r"\S", "a text (it is blank)")
 NOT_ONLY_WILDCARDS = r"(?![*?]+$)"
-
-
-# --- ARNs ----------------------------------------------------------------------------------------
-
-PARTITION = r"aws(?:-[a-z]+)*"
-REGION = r"[a-z]{2,}(?:-[a-z]+)+-[0-9]+"
-REGION_GLOB = rf"{REGION}|[a-z0-9-]*[*?][a-z0-9*?-]*"
-ACCOUNT_GLOB = r"[0-9]{12}|[0-9]*[*?][0-9*?]*"
-
-
-class ArnPart(NamedTuple):
-    regex: str
-    expected: str
-
-
-ARN_PARTS = ("partition", "service", "region", "account", "resource")
-
-
-class ArnShape:
-    """`arn:<partition>:<service>:<region>:<account>:<resource>`, each part a regex, so that a wrong
-    ARN is told which part is wrong (`service 'imagebuildr' is not imagebuilder`)."""
-
-    __slots__ = ("parts", "what")
-
-    def __init__(self, what: str, *parts: ArnPart) -> None:
-        self.what = what
-        self.parts = tuple(zip(ARN_PARTS, parts, strict=True))
-
-    def rule(self) -> Pattern:
-        regex = "^arn:" + ":".join(f"(?:{part.regex})" for _, part in self.parts) + "$"
-        return Pattern(regex, self.what, self.diagnose)
-
-    def diagnose(self, value: str) -> str | None:
-        if not value.startswith("arn:"):
-            return None
-        pieces = value.split(":", 5)
-        if len(pieces) < 6:
-            return "an ARN has six parts, arn:<partition>:<service>:<region>:<account>:<resource>"
-        for (name, part), piece in zip(self.parts, pieces[1:], strict=True):
-            if not _python_regex(f"^(?:{part.regex})$").search(piece):
-                return f"{name} {piece!r} is not {part.expected}"
-        return None
-
-
-def _arn(
-    what: str,
-    service: str,
-    resource: ArnPart,
-    *,
-    region: ArnPart | None = None,
-    account: ArnPart | None = None,
-    globs: bool = False,
-) -> Pattern:
-    partition = ArnPart(rf"{PARTITION}|\*" if globs else PARTITION, "a partition (aws, aws-cn, aws-us-gov, ...)")
-    default_region = ArnPart(REGION_GLOB, "a Region or a * pattern") if globs else ArnPart(REGION, "a Region")
-    default_account = (
-        ArnPart(ACCOUNT_GLOB, "a 12-digit account id or a * pattern")
-        if globs
-        else ArnPart("[0-9]{12}", "a 12-digit account id")
-    )
-    return ArnShape(
-        what,
-        partition,
-        ArnPart(re.escape(service), service),
-        region or default_region,
-        account or default_account,
-        resource,
-    ).rule()
-
-
-NAME_GLOB = r"[a-z0-9_*?-]+"
-IMAGE_PIPELINE = _arn(
-    "an Image Builder pipeline ARN pattern",
-    "imagebuilder",
-    ArnPart(rf"image-pipeline/{NAME_GLOB}", "image-pipeline/<name> (lower case, * wildcards)"),
-    account=ArnPart(rf"{ACCOUNT_GLOB}|aws", "a 12-digit account id, aws or a * pattern"),
-    globs=True,
-)
-IMAGE_COMPONENT = _arn(
-    "an Image Builder component ARN pattern",
-    "imagebuilder",
-    ArnPart(
-        rf"component/{NAME_GLOB}(?:/[0-9x*?.]+(?:/[0-9*?]+)?)?",
-        "component/<name>[/<version>[/<build>]] (lower case, * wildcards)",
-    ),
-    account=ArnPart(
-        rf"{ACCOUNT_GLOB}|aws(?:-[a-z-]+)?|third-party",
-        "a 12-digit account id, aws (AWS-managed), third-party or a * pattern",
-    ),
-    globs=True,
-)
-SIGNING_PROFILE = _arn(
-    "a signing-profile (version) ARN",
-    "signer",
-    ArnPart(
-        r"/signing-profiles/[A-Za-z0-9_]{2,64}(?:/[A-Za-z0-9]{10})?",
-        "/signing-profiles/<name>[/<10-character version>]",
-    ),
-)
-_NO_REGION = ArnPart("", "empty (organizations ARNs have no Region)")
-ORGANIZATION = _arn(
-    "an organization ARN",
-    "organizations",
-    ArnPart("organization/o-[a-z0-9]{10,32}", "organization/o-<10 to 32 letters or digits>"),
-    region=_NO_REGION,
-)
-ORGANIZATIONAL_UNIT = _arn(
-    "an OU ARN",
-    "organizations",
-    ArnPart("ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", "ou/o-<organization id>/ou-<root>-<id>"),
-    region=_NO_REGION,
-)
-ACCOUNT_OR_ORGANIZATION = AnyOf((ACCOUNT_ID, ORGANIZATION, ORGANIZATIONAL_UNIT))
-RESOURCE_GLOB = Pattern(
-    r"^(?:\*|arn:(?:" + PARTITION + r"|\*):[a-z0-9*?-]*:(?:" + REGION_GLOB + r")?:(?:" + ACCOUNT_GLOB + r"|aws)?:.+)$",
-    "an ARN glob (arn:<partition>:<service>:<region>:<account>:<resource>, * wildcards) or *",
-    ArnShape(
-        "an ARN glob",
-        ArnPart(rf"{PARTITION}|\*", "a partition or *"),
-        ArnPart("[a-z0-9*?-]*", "a service name"),
-        ArnPart(f"(?:{REGION_GLOB})?", "a Region, a * pattern or empty"),
-        ArnPart(f"(?:{ACCOUNT_GLOB}|aws)?", "a 12-digit account id, a * pattern or empty"),
-        ArnPart(".+", "a resource"),
-    ).diagnose,
-)
-
-
-# --- registries, repositories, signatures --------------------------------------------------------
-
-ECR_REGISTRY_HOST = Pattern(
-    r"^[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$",
-    "an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)",
-)
-REGISTRY_PREFIX = Pattern(r"^(?!.*://)[^\s/][^\s]*$", "`self` or a registry host[/path] prefix (no scheme)")
-REPOSITORY_PATTERN = Pattern(r"^[a-z0-9._/*-]+$", "a repository name pattern (lower case, * wildcards)")
-TRUST_STORE_NAME = Pattern(r"^(?:ca|signingAuthority):[A-Za-z0-9_.-]+$", "ca:<name> or signingAuthority:<name>")
-TSA_NAME = Pattern(r"^tsa:[A-Za-z0-9_.-]+$", "tsa:<name>")
-X509_SUBJECT = Pattern(
-    r"^x509\.subject: *[A-Za-z][A-Za-z0-9.]*=[^,]+(?:, *[A-Za-z][A-Za-z0-9.]*=[^,]+)*$",
-    "`x509.subject: C=.., ST=.., O=..`",
-)
-
-
-def _wildcard_identity(value: str) -> str | None:
-    if value.strip() in ("*", ""):
-        return (
-            "`*` (or empty) is refused: every AWS account's Signer signatures chain to the same root, "
-            "so name signing-profile ARNs or `x509.subject: ...` identities"
-        )
-    return None
-
-
-TRUSTED_IDENTITY = AnyOf((SIGNING_PROFILE, X509_SUBJECT), _wildcard_identity)
-
-
-def _pem_problem(kind: str, hint: str) -> Callable[[str], str | None]:
-    def diagnose(value: str) -> str | None:
-        if "PRIVATE KEY" in value:
-            return f"it is a private key: paste the {hint}, never the private one"
-        if kind == "PUBLIC KEY" and value.count("-----BEGIN ") > 1:
-            return "it must hold exactly one PEM block"
-        return None
-
-    return diagnose
-
-
-_BASE64 = r"[A-Za-z0-9+/=\s]+"
-PEM_PUBLIC_KEY = Pattern(
-    rf"^\s*-----BEGIN PUBLIC KEY-----\s*\n{_BASE64}\n-----END PUBLIC KEY-----\s*$",
-    "a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----, base64 between)",
-    _pem_problem("PUBLIC KEY", "public key (cosign.pub)"),
-)
-PEM_CERTIFICATES = Pattern(
-    rf"^\s*(?:-----BEGIN CERTIFICATE-----\s*\n{_BASE64}\n-----END CERTIFICATE-----\s*)+$",
-    "PEM certificates (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----, one or more)",
-    _pem_problem("CERTIFICATE", "root certificate"),
-)
-HTTPS_URL = Pattern(r"^https://[^\s/]+(?:/[^\s]*)?$", "an https:// URL")
-IDENTITY_GLOB = Pattern(
-    rf"^{NOT_ONLY_WILDCARDS}[^\s]+$", "a subject or a glob of one (not only wildcards, which would trust anyone)"
-)
-URI_GLOB = Pattern(
-    rf"^{NOT_ONLY_WILDCARDS}[a-z][a-z0-9+.-]*:[^\s]+$",
-    "a URI or a glob of one (<scheme>:..., not only wildcards)",
-)
-WATERMARK_KEY = Pattern(
-    r"^[0-9]{12}:[A-Za-z0-9()\[\] ./'@_-]{3,128}$",
-    "a watermark key, <12-digit account id>:<name of 3 to 128 characters>",
-)
