@@ -20,7 +20,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 os.environ.update(
@@ -45,9 +44,15 @@ from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service
 from provenance_guard.settings import Settings
 from provenance_guard_cli.backing import TABLE_NAME, ensure_table
-from provenance_guard_cli.sample_account import ACCOUNT, REGION, ami_available, instance_state, sample_event
+from provenance_guard_cli.sample_account import (
+    ACCOUNT,
+    DEMO_POLICY,
+    REGION,
+    ami_available,
+    instance_state,
+    sample_event,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION}
 
 
@@ -70,7 +75,7 @@ def build(counter: CallCounter) -> Service:
         table_name=TABLE_NAME,
         topic_arn=boto3.client("sns").create_topic(Name="findings")["TopicArn"],
         policy_parameter=None,
-        policy_file=str(ROOT / "policy.yaml"),
+        policy_file=str(DEMO_POLICY),
         function="bench",
         securityhub_requests_per_second=9.9,
     )

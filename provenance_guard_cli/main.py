@@ -12,6 +12,7 @@ from pathlib import Path
 from provenance_guard.model import Severity
 from provenance_guard.settings import ENV_REGISTRY_URL
 from provenance_guard_cli.routes import PROJECT_ROOT
+from provenance_guard_cli.sample_account import DEMO_POLICY
 
 DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
 
@@ -65,19 +66,41 @@ def _controls(args: argparse.Namespace) -> int:
 
 
 def _policy_validate(args: argparse.Namespace) -> int:
-    from provenance_guard.policy import PolicyError
-    from provenance_guard.policy_source import load_policy_file
+    from provenance_guard.policy_source import check_policy_file
 
-    try:
-        load_policy_file(args.file)
-    except PolicyError as error:
-        print(f"{args.file}: invalid: {error}", file=sys.stderr)
+    _, problems = check_policy_file(args.file)  # an unreadable file: OSError, CANNOT_RUN (see main)
+    for error in problems.errors:
+        print(f"{args.file}: error: {error}", file=sys.stderr)
+    for warning in problems.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    summary = _count(len(problems.errors), "error") + ", " + _count(len(problems.warnings), "warning")
+    if problems.errors:
+        print(f"{args.file}: invalid ({summary})", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as error:  # unreadable file, YAML/JSON syntax error
-        print(f"{args.file}: cannot be read: {error}", file=sys.stderr)
-        return 1
-    print(f"{args.file}: valid")
+    print(f"{args.file}: valid" + (f" ({_count(len(problems.warnings), 'warning')})" if problems.warnings else ""))
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _policy_schema(args: argparse.Namespace) -> int:
+    from provenance_guard.policy_schema import policy_schema
+    from provenance_guard.policy_source import full_context
+
+    text = json.dumps(policy_schema(full_context()), indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _policy_init(args: argparse.Namespace) -> int:
+    from provenance_guard_cli.policy_init import init_policy
+
+    return init_policy(args.output, force=args.force, region=args.region, profile=args.profile)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -153,9 +176,23 @@ def _parser() -> argparse.ArgumentParser:
     controls.set_defaults(run=_controls)
 
     policy = verbs.add_parser("policy", help="work with policy files").add_subparsers(required=True, metavar="ACTION")
-    validate = policy.add_parser("validate", help="validate a policy file; exit 1 naming the field on error")
+    validate = policy.add_parser(
+        "validate",
+        help="check a policy file: every error and warning with its field; exit 1 on errors, 2 if unreadable",
+    )
     validate.add_argument("file")
     validate.set_defaults(run=_policy_validate)
+    schema = policy.add_parser("schema", help="print the policy's JSON Schema (draft 2020-12), for editors")
+    schema.add_argument("--output", metavar="FILE", help="write it to FILE instead")
+    schema.set_defaults(run=_policy_schema)
+    init = policy.add_parser(
+        "init", help="write a starting policy for the account of your credentials, from what it uses (read-only)"
+    )
+    init.add_argument("--output", metavar="FILE", help="write it to FILE (default: print it)")
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.add_argument("--region", help="default: the region of your AWS configuration")
+    init.add_argument("--profile", help="an AWS profile of your configuration")
+    init.set_defaults(run=_policy_init)
 
     evaluate = verbs.add_parser("evaluate", help="run the controls against the live account (read-only)")
     evaluate.add_argument("--policy", default=str(DEFAULT_POLICY))
@@ -191,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     emulator.set_defaults(run=_emulator)
 
     demo = verbs.add_parser("demo", help="emulator + sample account + replayed events; prints findings")
-    demo.add_argument("--policy", default=str(DEFAULT_POLICY))
+    demo.add_argument("--policy", default=str(DEMO_POLICY), help="default: the sample account's demo_policy.yaml")
     demo.add_argument("--template", help="a synthesized template (default: synthesize the project's app)")
     demo.set_defaults(run=_demo)
     return parser

@@ -14,15 +14,17 @@ from typing import Any
 
 from provenance_guard_cli.routes import PROJECT_ROOT
 
+DEMO_POLICY = PROJECT_ROOT / "provenance_guard_cli" / "demo_policy.yaml"
+"""The sample account's policy: trusts its pipeline, share target and signing profiles."""
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 UNTRUSTED_ACCOUNT = "999988887777"
 UNKNOWN_SHARE_TARGET = "444455556666"
 GOLDEN_PIPELINE = "golden-al2023"
-"""Matches the example policy.yaml's ami.approved_pipelines (image-pipeline/golden-*)."""
+"""Matches the demo policy's ami.approved_pipelines (image-pipeline/golden-*)."""
 STIG_COMPONENT = "arn:aws:imagebuilder:us-east-1:aws:component/stig-build-linux-high/2025.1.0/1"
 ALLOWED_SHARE_TARGET = "111122223333"
-"""Listed in the example policy.yaml's ami.allowed_share_targets."""
+"""Listed in the demo policy's ami.allowed_share_targets."""
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "events"
 
 

@@ -18,7 +18,7 @@ UNTRUSTED_BASE = "docker.io/randomdev/python:3.9-slim"
 HARDENED_FILTER = "payments/*"
 NOTATION_PLATFORM = "Notation-OCI-SHA384-ECDSA"
 RELEASE_PROFILE = "ContainerRelease"
-"""Trusted in the example policy.yaml (container.signatures.trust_policies[0].trusted_identities)."""
+"""Trusted in the demo policy (container.signatures.trust_policies[0].trusted_identities)."""
 NIGHTLY_PROFILE = "ContainerNightly"
 """A profile of the same account that no trust policy lists."""
 WORKER_VULNERABILITIES: list[dict[str, Any]] = [

@@ -14,8 +14,8 @@ from typing import Any
 from provenance_guard_cli.sample_account import ACCOUNT, REGION, UNTRUSTED_ACCOUNT, Step, sample_event
 
 RELEASE_PROFILE = "ReleaseSigning"
-"""Its ARN, arn:aws:signer:us-east-1:123456789012:/signing-profiles/ReleaseSigning, is trusted by the example
-policy.yaml (lambda.trusted_signing_profiles)."""
+"""Its ARN, arn:aws:signer:us-east-1:123456789012:/signing-profiles/ReleaseSigning, is trusted by the
+demo policy (lambda.trusted_signing_profiles)."""
 NIGHTLY_PROFILE = "NightlySigning"
 ARTIFACTS = "demo-lambda-artifacts"
 PLATFORM = "AWSLambda-SHA384-ECDSA"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from aws_cdk import App, Environment, Validations
+from aws_cdk import Annotations, App, Environment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config import StackConfig
@@ -20,11 +20,15 @@ def build_app(app: App | None = None) -> App:
     """
     app = app or App()
     config = StackConfig.from_context(app.node.get_all_context())
+    stacks: list[Stack] = []
     if not config.regions:
-        ProvenanceGuardStack(app, config.stack_name, config=config, env=Environment())
+        stacks.append(ProvenanceGuardStack(app, config.stack_name, config=config, env=Environment()))
     for region in config.regions:
         # The CDK CLI sets CDK_DEFAULT_ACCOUNT from the deploying credentials (no AWS call here).
         env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region)
-        ProvenanceGuardStack(app, f"{config.stack_name}-{region}", config=config, env=env)
+        stacks.append(ProvenanceGuardStack(app, f"{config.stack_name}-{region}", config=config, env=env))
+    for stack in stacks:
+        for number, warning in enumerate(config.policy_warnings):
+            Annotations.of(stack).add_warning_v2(f"provenance-guard:policy-{number}", warning)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from provenance_guard.policy import Policy
-from provenance_guard.policy_source import load_policy_file
+from provenance_guard.policy_source import check_policy_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
-    """A `cdk.json` context value is invalid."""
+    """A `cdk.json` context value is invalid, or the policy it names is."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class StackConfig:
     create_trail: bool = False
     """Create a CloudTrail trail of write management events, so CloudTrail-based triggers fire in an
     account that has none (`provenance-guard:create-trail`)."""
+    policy_warnings: tuple[str, ...] = ()
+    """What `policy validate` would warn about (an expired exemption, no one to notify): synth shows them."""
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any], root: Path = PROJECT_ROOT) -> StackConfig:
@@ -41,11 +43,19 @@ class StackConfig:
         schedule = str(context.get("provenance-guard:sweep-schedule", "rate(1 day)"))
         if not schedule.startswith(("rate(", "cron(")):
             raise ConfigError(f"provenance-guard:sweep-schedule must be rate(...) or cron(...), got {schedule!r}")
+        policy, problems = check_policy_file(str(policy_file))
+        if policy is None:
+            listed = "\n".join(f"  {error}" for error in problems.errors)
+            raise ConfigError(
+                f"policy file {policy_file} is invalid ({len(problems.errors)} errors; "
+                f"`provenance-guard policy validate {policy_file.name}` lists them too):\n{listed}"
+            )
         return cls(
             stack_name=str(context.get("provenance-guard:stack-name", "ProvenanceGuard")),
             regions=_regions(context.get("provenance-guard:regions", [])),
             policy_file=policy_file,
-            policy=load_policy_file(str(policy_file)),
+            policy=policy,
+            policy_warnings=tuple(f"{policy_file.name}: {warning}" for warning in problems.warnings),
             sweep_schedule=schedule,
             log_retention=str(context.get("provenance-guard:log-retention", "ONE_YEAR")),
             create_trail=_flag(context, "provenance-guard:create-trail"),

@@ -38,6 +38,9 @@ DryRunOperationException after validation):
 * GetImage (build version, version or wildcard ARN), ListImages (owner ``Self``, other owners list
   nothing; ``byName``), ListImageBuildVersions (newest first); both filter on ``name``, ``platform``,
   ``type``, ``version``, ``osVersion``, ``buildType``, ``imageSource`` and page with maxResults/nextToken.
+* ListImagePipelines: the account's pipelines in ARN order, filtered on ``name``, ``status``,
+  ``description``, ``imageRecipeArn``, ``infrastructureConfigurationArn``, ``distributionConfigurationArn``,
+  paged like ListImages.
   Unknown ARNs give ResourceNotFoundException (404) with AWS's "required resource ... cannot be found".
 
 Not modelled: container recipes and images, image tests, scanning and workflows (recorded, never
@@ -136,6 +139,9 @@ class ImageBuilderResponse(BaseResponse):
     def list_images(self) -> ActionResult:
         return self._run(_list_images)
 
+    def list_image_pipelines(self) -> ActionResult:
+        return self._run(_list_image_pipelines)
+
     def list_image_build_versions(self) -> ActionResult:
         return self._run(_list_image_build_versions)
 
@@ -231,6 +237,32 @@ def _image_version(image: Resource, *, by_name: bool) -> dict[str, Any]:
     }
 
 
+_PIPELINE_FILTERS = frozenset(
+    {
+        "description",
+        "distributionConfigurationArn",
+        "imageRecipeArn",
+        "infrastructureConfigurationArn",
+        "name",
+        "status",
+    }
+)
+
+
+def _list_image_pipelines(backend: ImageBuilderBackend, params: dict[str, Any]) -> dict[str, Any]:
+    pipelines = sorted(backend.image_pipelines.values(), key=lambda pipeline: pipeline.arn)
+    for spec in params.get("filters") or []:
+        name = spec.get("name")
+        if name not in _PIPELINE_FILTERS:
+            raise model.invalid_value(
+                "filters", f"'{name}' is not a supported filter name; use one of {sorted(_PIPELINE_FILTERS)}."
+            )
+        values = set(spec.get("values") or [])
+        pipelines = [pipeline for pipeline in pipelines if str(pipeline.data.get(str(name))) in values]
+    page, next_token = _paginate([_copy(pipeline.data) for pipeline in pipelines], params)
+    return store.response(params, imagePipelineList=page, nextToken=next_token)
+
+
 def _list_image_build_versions(backend: ImageBuilderBackend, params: dict[str, Any]) -> dict[str, Any]:
     version_arn = params.get("imageVersionArn")
     images = [image for image in backend.images.values() if not version_arn or image.arn.startswith(version_arn + "/")]
@@ -285,6 +317,7 @@ OPERATIONS: tuple[str, ...] = (
     "GetImage",
     "ListImages",
     "ListImageBuildVersions",
+    "ListImagePipelines",
 )
 
 # moto's ``urls`` module contract: ``{0}`` is replaced by each url base (in-process) or by "" (server).

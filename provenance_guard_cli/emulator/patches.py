@@ -72,6 +72,7 @@ def install() -> None:
             securityhub,
             signer,
             signer_notation,
+            signer_profiles,
         )
 
         dynamodb.install()
@@ -95,6 +96,7 @@ def install() -> None:
         securityhub.install()
         signer.install()
         signer_notation.install()
+        signer_profiles.install()
         lambda_code_signing.install()
         lambda_deploy.install()
         faults.install()

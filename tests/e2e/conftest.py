@@ -14,7 +14,8 @@ import stacks  # noqa: F401 - the project's Node.js for jsii
 from provenance_guard_cli.backing import Backing, ensure_backing
 from provenance_guard_cli.emulator.server import EmulatorServer
 from provenance_guard_cli.replay import Replayer
-from provenance_guard_cli.routes import PROJECT_ROOT, Route, routes_from_template, synthesize
+from provenance_guard_cli.routes import Route, routes_from_template, synthesize
+from provenance_guard_cli.sample_account import DEMO_POLICY
 
 REGION = "us-east-1"
 
@@ -56,7 +57,8 @@ def client(emulator: EmulatorServer) -> Any:
 
 @pytest.fixture
 def backing(emulator: EmulatorServer, local_registry: str) -> Backing:
-    return ensure_backing(emulator.url, REGION, PROJECT_ROOT / "policy.yaml", local_registry)
+    """The demo policy: it trusts the sample account's pipeline, share target and signing profiles."""
+    return ensure_backing(emulator.url, REGION, DEMO_POLICY, local_registry)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared by the end-to-end signature tests: a policy that adds to the shipped policy.yaml's signature
+"""Shared by the end-to-end signature tests: a policy that adds to the demo policy's signature
 settings, and the PG.ECR.3 status per image digest in a replay's findings."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from provenance_guard_cli.backing import Backing, ensure_backing
-from provenance_guard_cli.routes import PROJECT_ROOT
+from provenance_guard_cli.sample_account import DEMO_POLICY
 
 REGION = "us-east-1"
 
@@ -18,8 +18,8 @@ REGION = "us-east-1"
 def backing_with_signatures(
     endpoint_url: str, registry_url: str, directory: Path, change: Callable[[dict[str, Any]], None]
 ) -> Backing:
-    """The backing for policy.yaml with `change` applied to its `container.signatures`."""
-    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
+    """The backing for the demo policy with `change` applied to its `container.signatures`."""
+    document = yaml.safe_load(DEMO_POLICY.read_text())
     change(document["container"]["signatures"])
     policy_file = directory / "policy.yaml"
     policy_file.write_text(yaml.safe_dump(document))

@@ -9,6 +9,7 @@ import pytest
 
 from provenance_guard_cli.main import main
 from provenance_guard_cli.routes import PROJECT_ROOT
+from provenance_guard_cli.sample_account import DEMO_POLICY
 
 pytestmark = pytest.mark.e2e
 ALL_AMI_CONTROLS = {"PG.AMI.1", "PG.AMI.2", "PG.AMI.3", "PG.AMI.4", "PG.AMI.5", "PG.AMI.6"}
@@ -28,8 +29,9 @@ def test_controls_table(capsys):
     assert "PG.AMI.1" in capsys.readouterr().out
 
 
-def test_policy_validate_accepts_the_example_policy(capsys):
-    assert main(["policy", "validate", str(PROJECT_ROOT / "policy.yaml")]) == 0
+@pytest.mark.parametrize("policy", [PROJECT_ROOT / "policy.yaml", DEMO_POLICY], ids=["shipped", "demo"])
+def test_policy_validate_accepts_the_shipped_and_the_demo_policy(policy, capsys):
+    assert main(["policy", "validate", str(policy)]) == 0
     assert "valid" in capsys.readouterr().out
 
 
@@ -113,7 +115,9 @@ def test_replay_reads_images_from_the_registry_it_is_given(emulator, client, tem
     event_file.parent.mkdir(exist_ok=True)
     event_file.write_text(json.dumps(image_pushed("replayed/app", digest, "v1")))
 
+    # the demo policy trusts public.ecr.aws/docker/library, the shipped one only this account's ECR
     arguments = ["replay", "--endpoint-url", emulator.url, "--registry-url", local_registry]
+    arguments += ["--policy", str(DEMO_POLICY)]
     code = main([*arguments, "--template", str(template_path), "--json", str(event_file)])
 
     [result] = json.loads(capsys.readouterr().out)

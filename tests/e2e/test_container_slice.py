@@ -12,8 +12,7 @@ import yaml
 from provenance_guard_cli.backing import ensure_backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_index, image_manifest, push_image
 from provenance_guard_cli.replay import Replayer
-from provenance_guard_cli.routes import PROJECT_ROOT
-from provenance_guard_cli.sample_account import ACCOUNT, REGION
+from provenance_guard_cli.sample_account import ACCOUNT, DEMO_POLICY, REGION
 from provenance_guard_cli.sample_containers import (
     basic_scan_completed,
     ecr_call,
@@ -254,8 +253,8 @@ PARTNER = f"{PARTNER_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
 
 @pytest.fixture
 def replicating_replayer(routes, emulator, local_registry, tmp_path) -> Replayer:
-    """The project's policy, plus: repositories under partner/ are replicas of the partner's registry."""
-    document = yaml.safe_load((PROJECT_ROOT / "policy.yaml").read_text())
+    """The demo policy, plus: repositories under partner/ are replicas of the partner's registry."""
+    document = yaml.safe_load(DEMO_POLICY.read_text())
     document["container"]["replicated_repositories"] = [{"repositories": ["partner/*"], "source": PARTNER}]
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(document))

@@ -1,7 +1,7 @@
 """PG.ECR.3 end to end for cosign: an image pushed before its signature is FAILED, and PASSED once the
 legacy `sha256-<hex>.sig` push (an `ECR Image Action` PUSH under that tag) or a cosign v3 bundle referrer
 (`ECR Referrer Action`) reaches the real image_push handler through the stack's rules, with a policy that
-trusts a cosign public key made here (written to a temporary file; the shipped policy.yaml trusts none)."""
+trusts a cosign public key made here (written to a temporary file; the demo policy trusts none)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """PG.ECR.3 end to end: an image pushed before its signature is FAILED, and PASSED once the signature's
 `ECR Referrer Action` reaches the real image_push handler (replayed through the stack's rules), with a
-policy that trusts a test CA (written to a temporary file; the shipped policy.yaml trusts no signer)."""
+policy that trusts a test CA (written to a temporary file; the demo policy trusts no CA)."""
 
 from __future__ import annotations
 

@@ -16,45 +16,16 @@ from provenance_guard.policy_fields import to_document
 
 REPOSITORY_POLICY = Path(__file__).resolve().parents[2] / "policy.yaml"
 
-# CONTROLS.md §4, copied verbatim (comments dropped).
-CONTROLS_MD_SECTION_4 = """
-version: 1
-ami:
-  trusted_owners: [self, amazon]
-  approved_pipelines: []
-  hardening:
-    required_components: []
-    required_tags: {}
-  allowed_share_targets: []
-  max_age_days: 90
-  require_deprecation_time: true
-  require_encrypted_snapshots: true
-  require_imdsv2: true
-container:
-  trusted_registries: [self]
-  max_age_days: 180
-  vulnerability_thresholds: {CRITICAL: 0, HIGH: 0}
-  signatures:
-    trust_policies:
-      - name: release
-        scopes: ["*"]
-        verification_level: strict
-        trust_stores: ["signingAuthority:aws-signer"]
-        trusted_identities: []
-    cosign_public_keys: []
-    trust_stores: {}
-  allowed_mutable_tags: [latest]
-  replicated_repositories: []
-lambda:
-  trusted_signing_profiles: []
-  trusted_layer_accounts: [self]
-  require_signed_layers: false
-  runtime_deprecation_warning_days: 60
-exemptions: []
-notifications:
-  min_severity: HIGH
-  emails: []
-"""
+CONTROLS_MD = Path(__file__).resolve().parents[2] / "docs" / "CONTROLS.md"
+
+
+def controls_md_section_4() -> dict[str, Any]:
+    """The YAML block of docs/CONTROLS.md §4, the policy's documented shape and defaults."""
+    section = CONTROLS_MD.read_text().split("## 4. Policy file", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    document: dict[str, Any] = yaml.safe_load(block)
+    return document
+
 
 FULL_POLICY: dict[str, Any] = {
     "version": 1,
@@ -74,6 +45,11 @@ FULL_POLICY: dict[str, Any] = {
         "require_deprecation_time": False,
         "require_encrypted_snapshots": False,
         "require_imdsv2": False,
+        "trusted_watermarks": ["111122223333:golden-al2023"],
+        "trusted_base_owners": ["amazon"],
+        "max_scan_age_days": 14,
+        "fix_sla": {"min_severity": "CRITICAL", "days": 7},
+        "allowed_images": {"accept_audit_mode": True},
     },
     "container": {
         "trusted_registries": ["self", "public.ecr.aws/docker/library"],
@@ -93,17 +69,38 @@ FULL_POLICY: dict[str, Any] = {
             "trust_stores": {
                 "signingAuthority:aws-signer": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
             },
+            "keyless_identities": [
+                {
+                    "issuer": "https://token.actions.githubusercontent.com",
+                    "subject": "https://github.com/acme/*/.github/workflows/release.yml@refs/heads/main",
+                }
+            ],
+            "timestamp_authorities": {"tsa:digicert": "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n"},
         },
         "allowed_mutable_tags": ["latest", "dev-*"],
         "replicated_repositories": [
             {"repositories": ["dr/*", "shared-base"], "source": "111122223333.dkr.ecr.us-west-2.amazonaws.com"}
         ],
+        "provenance": {
+            "trusted_builders": [
+                {
+                    "builder_id": "https://github.com/actions/runner/github-hosted",
+                    "source_repositories": ["git+https://github.com/acme/*"],
+                }
+            ]
+        },
     },
     "lambda": {
         "trusted_signing_profiles": ["arn:aws:signer:us-east-1:111122223333:/signing-profiles/release"],
         "trusted_layer_accounts": ["self", "111122223333"],
         "require_signed_layers": True,
         "runtime_deprecation_warning_days": 30,
+    },
+    "packages": {
+        "allowed_external_connections": ["public:pypi"],
+        "trusted_domain_owners": ["self", "111122223333"],
+        "internal_namespaces": ["npm:@acme", "pypi:acme-*", "maven:com.acme"],
+        "allowed_principals": ["arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5"],
     },
     "exemptions": [
         {
@@ -114,12 +111,25 @@ FULL_POLICY: dict[str, Any] = {
             "expires": "2030-06-30",
         }
     ],
-    "notifications": {"min_severity": "CRITICAL", "emails": ["security@example.com"]},
+    "remediation": {"PG.AMI.3": "on-demand", "PG.ECR.1": "automatic", "PG.LAMBDA.1": "off"},
+    "notifications": {
+        "min_severity": "CRITICAL",
+        "emails": ["security@example.com"],
+        "chat": [
+            {"platform": "slack", "workspace_id": "T07EA123LEP", "channel_id": "C07EZ1ABC23"},
+            {
+                "platform": "teams",
+                "tenant_id": "a1b2c3d4-0000-4000-8000-1234567890ab",
+                "team_id": "74361522-da01-538d-aa2e-ac7918c6bb92",
+                "channel_id": "19%3aabcdef0123456789%40thread.tacv2",
+            },
+        ],
+    },
 }
 
 
 def test_defaults_equal_controls_md_section_4() -> None:
-    documented = yaml.safe_load(CONTROLS_MD_SECTION_4)
+    documented = controls_md_section_4()
     # §4 shows one trust policy as an example of the shape; the shipped default has none (nothing is
     # trusted until the security team names identities), so signatures are compared separately.
     documented_trust_policy = documented["container"]["signatures"].pop("trust_policies")
@@ -264,7 +274,7 @@ ERRORS = [
     pytest.param(
         {"ami": {"trusted_owners": ["self", "12345"]}},
         "ami.trusted_owners[1]",
-        "neither a 12-digit account id nor one of",
+        "neither a 12-digit account id, nor one of self, amazon, aws-marketplace",
         id="bad-account-id",
     ),
     pytest.param(
@@ -276,13 +286,13 @@ ERRORS = [
     pytest.param(
         {"ami": {"allowed_share_targets": ["111122223333", "o-a1b2c3d4e5"]}},
         "ami.allowed_share_targets[1]",
-        "organization / OU ARN",
+        "nor an organization ARN, nor an OU ARN",
         id="bad-share-target",
     ),
     pytest.param(
         {"ami": {"allowed_share_targets": ["arn:aws:iam::111122223333:root"]}},
         "ami.allowed_share_targets[0]",
-        "organization / OU ARN",
+        "service 'iam' is not organizations",
         id="share-target-not-an-org-arn",
     ),
     pytest.param({"ami": {"max_age_days": 0}}, "ami.max_age_days", "positive number of days", id="zero-days"),
@@ -295,7 +305,7 @@ ERRORS = [
     pytest.param(
         {"container": {"vulnerability_thresholds": {"CRITICAL": -1}}},
         "container.vulnerability_thresholds.CRITICAL",
-        ">= 0",
+        "must be 0 or more, got -1",
         id="negative-threshold",
     ),
     pytest.param(
@@ -356,7 +366,7 @@ def test_unknown_key_error_lists_the_allowed_keys() -> None:
     with pytest.raises(PolicyError) as raised:
         Policy.from_document({"notifications": {"email": []}})
     assert raised.value.path == "notifications.email"
-    assert "allowed here: emails, min_severity" in raised.value.problem
+    assert "allowed here: chat, emails, min_severity" in raised.value.problem
 
 
 def test_valid_share_targets_are_accepted() -> None:

@@ -448,6 +448,30 @@ def test_list_images_and_build_versions(imagebuilder: Any) -> None:
     assert "nextToken" not in rest
 
 
+def test_list_image_pipelines_filters_and_pages(imagebuilder: Any) -> None:
+    recipe_arn = recipe(imagebuilder, [component(imagebuilder)])
+    infrastructure_arn = infrastructure(imagebuilder)
+    arns = [
+        imagebuilder.create_image_pipeline(
+            name=name, imageRecipeArn=recipe_arn, infrastructureConfigurationArn=infrastructure_arn, status=status
+        )["imagePipelineArn"]
+        for name, status in (("golden-al2023", "ENABLED"), ("golden-win", "DISABLED"), ("adhoc", "ENABLED"))
+    ]
+
+    listed = imagebuilder.list_image_pipelines()["imagePipelineList"]
+    assert [p["arn"] for p in listed] == sorted(arns)
+    assert listed[0] == imagebuilder.get_image_pipeline(imagePipelineArn=listed[0]["arn"])["imagePipeline"]
+    enabled = imagebuilder.list_image_pipelines(filters=[{"name": "status", "values": ["ENABLED"]}])
+    assert {p["name"] for p in enabled["imagePipelineList"]} == {"golden-al2023", "adhoc"}
+    page = imagebuilder.list_image_pipelines(maxResults=2)
+    rest = imagebuilder.list_image_pipelines(maxResults=2, nextToken=page["nextToken"])
+    assert [p["arn"] for p in page["imagePipelineList"] + rest["imagePipelineList"]] == sorted(arns)
+    assert "nextToken" not in rest
+    with pytest.raises(ClientError) as excinfo:
+        imagebuilder.list_image_pipelines(filters=[{"name": "platform", "values": ["Linux"]}])
+    assert error_of(excinfo)[1] == 400
+
+
 def test_faults_can_be_injected_into_imagebuilder(boto_session: Any, aws: None) -> None:
     client = boto_session.client("imagebuilder", config=Config(retries={"total_max_attempts": 1}))
     inject_faults("imagebuilder", "GetImage", "ServiceUnavailableException")

@@ -1,14 +1,16 @@
 """Where a running function gets its policy: the SSM parameter the stack wrote (cached by Powertools),
-or a local file for the CLI and the emulator."""
+or a local file for the CLI and the emulator; and the full check of a file (`policy validate`, synth)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from provenance_guard.policy import Policy, PolicyError
+from provenance_guard.policy import Policy, PolicyError, PolicyProblems, check_document
+from provenance_guard.policy_rules import CheckContext
 
 
 def ssm_policy(parameter_name: str, max_age_seconds: int, ssm_client: Any = None) -> Callable[[], Policy]:
@@ -37,17 +39,40 @@ def file_policy(path: str) -> Callable[[], Policy]:
 
 def load_policy_file(path: str) -> Policy:
     """Raises `PolicyError` for invalid content (syntax included) and `OSError` for an unreadable file."""
+    return Policy.from_document(read_policy_document(path))
+
+
+def read_policy_document(path: str) -> object:
+    """The file's document (JSON when it ends in .json, else YAML; empty = {}). Raises `OSError` for an
+    unreadable file and `PolicyError` for one that is not YAML/JSON."""
     text = Path(path).read_text()
     if path.endswith(".json"):
         try:
-            document = json.loads(text)
+            return json.loads(text)
         except json.JSONDecodeError as error:
             raise PolicyError("", f"{path} is not valid JSON: {error}") from None
-        return Policy.from_document(document)
     import yaml
 
     try:
-        document = yaml.safe_load(text)
+        return yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise PolicyError("", f"{path} is not valid YAML: {error}") from None
-    return Policy.from_document(document or {})
+
+
+def full_context(today: date | None = None) -> CheckContext:
+    """The context of a full check: the control registry of this version, and today (UTC by default)."""
+    from datetime import UTC, datetime
+
+    from provenance_guard.controls import registry
+
+    return CheckContext(frozenset(c.id for c in registry), today or datetime.now(UTC).date())
+
+
+def check_policy_file(path: str, context: CheckContext | None = None) -> tuple[Policy | None, PolicyProblems]:
+    """Every problem of a policy file, checked against the control registry and today's date unless
+    `context` says otherwise. Raises `OSError` for an unreadable file; a syntax error is a problem."""
+    try:
+        document = read_policy_document(path)
+    except PolicyError as error:
+        return None, PolicyProblems(errors=(error,))
+    return check_document(document, context or full_context())
