@@ -66,9 +66,10 @@ def _controls(args: argparse.Namespace) -> int:
 
 
 def _policy_validate(args: argparse.Namespace) -> int:
+    from provenance_guard.controls import full_context
     from provenance_guard.policy_source import check_policy_file
 
-    _, problems = check_policy_file(args.file)  # an unreadable file: OSError, CANNOT_RUN (see main)
+    _, problems = check_policy_file(args.file, full_context())  # an unreadable file: OSError, CANNOT_RUN (see main)
     for error in problems.errors:
         print(f"{args.file}: error: {error}", file=sys.stderr)
     for warning in problems.warnings:
@@ -86,8 +87,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def _policy_schema(args: argparse.Namespace) -> int:
+    from provenance_guard.controls import full_context
     from provenance_guard.policy_schema import policy_schema
-    from provenance_guard.policy_source import full_context
 
     text = json.dumps(policy_schema(full_context()), indent=2) + "\n"
     if args.output:

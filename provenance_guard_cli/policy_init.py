@@ -194,8 +194,8 @@ def init_policy(output: str | None, *, force: bool, region: str | None, profile:
     import boto3
     import yaml
 
+    from provenance_guard.controls import full_context
     from provenance_guard.policy import check_document
-    from provenance_guard.policy_source import full_context
     from provenance_guard_cli.policy_template import render_policy
 
     if output and Path(output).exists() and not force:

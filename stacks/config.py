@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provenance_guard.controls import full_context
 from provenance_guard.policy import Policy
 from provenance_guard.policy_source import check_policy_file
 
@@ -43,7 +44,7 @@ class StackConfig:
         schedule = str(context.get("provenance-guard:sweep-schedule", "rate(1 day)"))
         if not schedule.startswith(("rate(", "cron(")):
             raise ConfigError(f"provenance-guard:sweep-schedule must be rate(...) or cron(...), got {schedule!r}")
-        policy, problems = check_policy_file(str(policy_file))
+        policy, problems = check_policy_file(str(policy_file), full_context())
         if policy is None:
             listed = "\n".join(f"  {error}" for error in problems.errors)
             raise ConfigError(

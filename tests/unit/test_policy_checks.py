@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from provenance_guard.controls import full_context
 from provenance_guard.policy import (
     InvalidPolicyError,
     PackageNamespace,
@@ -22,7 +23,7 @@ from provenance_guard.policy import (
     check_document,
 )
 from provenance_guard.policy_rules import CheckContext
-from provenance_guard.policy_source import check_policy_file, full_context
+from provenance_guard.policy_source import check_policy_file
 from provenance_guard_cli.sample_account import DEMO_POLICY
 
 ROOT = Path(__file__).resolve().parents[2]

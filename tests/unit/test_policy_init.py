@@ -12,8 +12,8 @@ import boto3
 import pytest
 import yaml
 
+from provenance_guard.controls import full_context
 from provenance_guard.policy import Policy, check_document
-from provenance_guard.policy_source import full_context
 from provenance_guard_cli.main import main
 from tests.unit.emulator.test_imagebuilder import STIG, component, infrastructure, recipe
 from tests.unit.lambda_support import (

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
+from provenance_guard.controls import full_context
 from provenance_guard.policy import check_document
 from provenance_guard.policy_schema import DRAFT, policy_schema
-from provenance_guard.policy_source import full_context
 from provenance_guard_cli.sample_account import DEMO_POLICY
 from tests.unit.test_policy import FULL_POLICY
 from tests.unit.test_policy_checks import ORG, PRIVATE_KEY, PROFILES

@@ -66,7 +66,8 @@ def test_ids_are_unique() -> None:
 @pytest.mark.parametrize("control", CONTROLS, ids=by_id)
 class TestEveryControl:
     def test_id_has_the_documented_form_and_is_in_controls_md(self, control: Control[Any]) -> None:
-        assert re.fullmatch(r"PG\.(AMI|EC2|ECR|LAMBDA)\.[1-9][0-9]*", control.id)
+        assert re.fullmatch(r"PG\.[A-Z][A-Z0-9]*\.[1-9][0-9]*", control.id)
+        assert control.id.split(".")[1] == control.resource_kind.family
         assert control.id in CONTROLS_MD, "CONTROLS.md §1 promises no such control"
 
     def test_severity_and_resource_match_controls_md(self, control: Control[Any]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,20 +58,11 @@ def read_policy_document(path: str) -> object:
         raise PolicyError("", f"{path} is not valid YAML: {error}") from None
 
 
-def full_context(today: date | None = None) -> CheckContext:
-    """The context of a full check: the control registry of this version, and today (UTC by default)."""
-    from datetime import UTC, datetime
-
-    from provenance_guard.controls import registry
-
-    return CheckContext(frozenset(c.id for c in registry), today or datetime.now(UTC).date())
-
-
-def check_policy_file(path: str, context: CheckContext | None = None) -> tuple[Policy | None, PolicyProblems]:
-    """Every problem of a policy file, checked against the control registry and today's date unless
-    `context` says otherwise. Raises `OSError` for an unreadable file; a syntax error is a problem."""
+def check_policy_file(path: str, context: CheckContext) -> tuple[Policy | None, PolicyProblems]:
+    """Every problem of a policy file under `context` (`controls.full_context()`: the control registry and
+    today). Raises `OSError` for an unreadable file; a syntax error is a problem."""
     try:
         document = read_policy_document(path)
     except PolicyError as error:
         return None, PolicyProblems(errors=(error,))
-    return check_document(document, context or full_context())
+    return check_document(document, context)

@@ -1,6 +1,8 @@
 """Every control module, imported explicitly so the registry is complete once this package loads."""
 
-from provenance_guard.controls import (
+from datetime import UTC, date, datetime
+
+from provenance_guard.controls import (  # noqa: F401 (imported to register their controls)
     ami,
     ami_hygiene,
     ecr_image,
@@ -13,19 +15,11 @@ from provenance_guard.controls import (
     lambda_signing,
 )
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
+from provenance_guard.policy_rules import CheckContext
 
-__all__ = [
-    "Control",
-    "EvaluationContext",
-    "ami",
-    "ami_hygiene",
-    "ecr_image",
-    "ecr_repository",
-    "ecr_scan",
-    "ecr_signature",
-    "instance",
-    "lambda_image",
-    "lambda_runtime",
-    "lambda_signing",
-    "registry",
-]
+__all__ = ["Control", "EvaluationContext", "full_context", "registry"]
+
+
+def full_context(today: date | None = None) -> CheckContext:
+    """The context of a full policy check: the control registry of this version, and today (UTC by default)."""
+    return CheckContext(frozenset(c.id for c in registry), today or datetime.now(UTC).date())
