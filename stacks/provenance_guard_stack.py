@@ -15,15 +15,24 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from provenance_guard import remediation
 from provenance_guard import settings as env
 from provenance_guard.policy_fields import to_document
 from stacks.config import PROJECT_ROOT, StackConfig
 from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
 from stacks.constructs.findings_store import FindingsStore
 from stacks.constructs.notifications import Notifications
+from stacks.constructs.remediation import Remediation
 from stacks.constructs.trail import ManagementEventsTrail
 from stacks.layer_bundle import build_layer
-from stacks.triggers import FUNCTIONS, SWEEP, FunctionSpec
+from stacks.triggers import (
+    FUNCTIONS,
+    SWEEP,
+    FunctionSpec,
+    automatic_remediations,
+    enabled_remediations,
+    remediation_function,
+)
 
 POLICY_PARAMETER = "/provenance-guard/policy"
 SSM_STANDARD_LIMIT = 4096
@@ -52,9 +61,11 @@ class ProvenanceGuardStack(Stack):
             description="provenance-guard shared code and pinned runtime dependencies",
         )
         table_logical_id = self.resolve(self.get_logical_id(store.table.node.default_child))  # type: ignore[arg-type]
-        rps = SECURITYHUB_BUDGET_RPS / (MAX_CONCURRENCY * len(FUNCTIONS))
+        remediation_spec = remediation_function(config.policy)
+        specs = (*FUNCTIONS, remediation_spec) if remediation_spec else FUNCTIONS
+        rps = SECURITYHUB_BUDGET_RPS / (MAX_CONCURRENCY * len(specs))
         self.pipelines: dict[str, EventPipeline] = {}
-        for spec in FUNCTIONS:
+        for spec in specs:
             pipeline = EventPipeline(
                 self,
                 _construct_id(spec),
@@ -88,6 +99,16 @@ class ProvenanceGuardStack(Stack):
             )
             self._acknowledge(pipeline, table_logical_id)
             self.pipelines[spec.name] = pipeline
+        self.remediation = None
+        if remediation_spec is not None:
+            self.remediation = Remediation(
+                self,
+                "RemediationAccess",
+                pipeline=self.pipelines[remediation_spec.name],
+                actions=[remediation.ACTIONS[c] for c in sorted(enabled_remediations(config.policy))],
+                automatic=bool(automatic_remediations(config.policy)),
+                senders=[self.pipelines[spec.name] for spec in FUNCTIONS],
+            )
         self.trail = None
         if config.create_trail:
             self.trail = ManagementEventsTrail(self, "ManagementEventsTrail", key=key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from provenance_guard import remediation
 from provenance_guard.collect import kinds
 from provenance_guard.collect.ami import AMI
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
@@ -17,7 +18,9 @@ from provenance_guard.collect.ecr_repository import ECR_REGISTRY, ECR_REPOSITORY
 from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
 from provenance_guard.collect.instance import INSTANCE
 from provenance_guard.collect.lambda_function import CODE_SIGNING_CONFIG, LAMBDA_FUNCTION
+from provenance_guard.controls import registry
 from provenance_guard.model import ResourceKind
+from provenance_guard.policy import Policy
 from provenance_guard.triggers import for_function
 from provenance_guard.triggers.base import Delivery
 
@@ -102,3 +105,27 @@ SWEEP = FunctionSpec(
 )
 
 FUNCTIONS = (AMI_EVENTS, INSTANCE_EVENTS, IMAGE_PUSH, SCAN_RESULTS, LAMBDA_CHANGES, SWEEP)
+"""The functions every deployment has; `remediation_function` adds one when the policy turns remediation on."""
+
+
+def remediation_function(policy: Policy) -> FunctionSpec | None:
+    """The remediation function, when some control with an action is not `off` (CONTROLS.md §6.4): it
+    re-reads and re-judges the kinds those controls judge, and may make only their actions' writes."""
+    enabled = enabled_remediations(policy)
+    if not enabled:
+        return None
+    return FunctionSpec(
+        name="remediation",
+        description="Remediates provenance-guard findings: Security Hub custom action and automatic mode",
+        kinds=frozenset(registry.get(control_id).resource_kind for control_id in enabled),
+        handler="handler.lambda_handler",
+    )
+
+
+def enabled_remediations(policy: Policy) -> frozenset[str]:
+    """Controls that declare an action and whose remediation mode is not `off`."""
+    return frozenset(c for c in remediation.ACTIONS if policy.remediation_mode(c) != "off")
+
+
+def automatic_remediations(policy: Policy) -> frozenset[str]:
+    return frozenset(c for c in remediation.ACTIONS if policy.remediation_mode(c) == "automatic")

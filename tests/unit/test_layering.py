@@ -37,7 +37,7 @@ LAYERS = (
     {"collect"},
     {"controls"},
     {"findings", "asff", "exemptions", "state", "notify", "publish"},
-    {"pipeline", "sweep", "recheck"},
+    {"pipeline", "sweep", "recheck", "remediation"},
     {"triggers"},
     {"service", "runtime"},
 )

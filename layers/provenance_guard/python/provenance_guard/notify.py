@@ -62,8 +62,12 @@ def transition(
 
 
 def console_url(finding: Finding) -> str:
-    region = finding.resource.region
-    search = quote(f"Id=\\operator\\:EQUALS\\:{finding.id}", safe="")
+    return finding_url(finding.resource.region, finding.id)
+
+
+def finding_url(region: str, finding_id: str) -> str:
+    """The Security Hub console's page of one finding."""
+    search = quote(f"Id=\\operator\\:EQUALS\\:{finding_id}", safe="")
     return f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
 
 

@@ -15,7 +15,7 @@ from provenance_guard.controls.registry import ControlRegistry, EvaluationContex
 from provenance_guard.exemptions import find_exemption
 from provenance_guard.findings import Finding, build_finding, finding_id, fingerprint
 from provenance_guard.model import ResourceRef, Status, Verdict
-from provenance_guard.notify import Notification, Notifier, transition
+from provenance_guard.notify import Notification, Notifier, Transition, transition
 from provenance_guard.policy import Policy
 from provenance_guard.publish import FailedFinding, Sink
 from provenance_guard.state import FindingRecord, FindingStateStore, next_updated_at
@@ -65,6 +65,8 @@ class RunReport:
     imported: int = 0
     unchanged: int = 0
     notified: list[Notification] = field(default_factory=list)
+    new_failures: list[Finding] = field(default_factory=list)
+    """Findings imported by this run that newly fail (whether or not their severity is notified)."""
     securityhub_calls: int = 0
 
     @property
@@ -231,6 +233,7 @@ class Pipeline:
             failed += result.failed
         imported = [c for c in candidates if c.finding.id in imported_ids]
         notifications = [n for n in map(_notification, imported) if n is not None]
+        report.new_failures.extend(n.finding for n in notifications if n.transition is Transition.NEW_FAILURE)
         for notifier in self._notifiers if notifications else ():
             # Before saving state: if a notifier fails, the retry re-imports and notifies again.
             report.notified.extend(notifier.send(notifications, policy.notifications.min_severity))

@@ -20,11 +20,15 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provenance_guard import recheck
+from provenance_guard.findings import Finding
 from provenance_guard.model import ResourceRef
 from provenance_guard.pipeline import RunReport
+from provenance_guard.remediation.automatic import automatic_requests
 from provenance_guard.service import Service, default_service
 from provenance_guard.sweep import SweepScope, page_work, plan_pages, send_pages
 from provenance_guard.triggers import parse_event
+from provenance_guard.triggers.remediation import FUNCTION as REMEDIATION_FUNCTION
+from provenance_guard.triggers.remediation import request
 from provenance_guard.triggers.sweep import FUNCTION as SWEEP_FUNCTION
 from provenance_guard.work import Action, EventError, Work
 
@@ -52,7 +56,19 @@ def sweep_lambda_handler(
     return handle_sqs_batch(event, service or default_service(), sweep=True)
 
 
-def handle_sqs_batch(event: Mapping[str, Any], service: Service, *, sweep: bool = False) -> dict[str, Any]:
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def remediation_lambda_handler(
+    event: dict[str, Any], context: LambdaContext, service: Service | None = None
+) -> dict[str, Any]:
+    """The remediation function's entry point: only its own triggers are accepted."""
+    return handle_sqs_batch(event, service or default_service(), only=REMEDIATION_FUNCTION)
+
+
+def handle_sqs_batch(
+    event: Mapping[str, Any], service: Service, *, sweep: bool = False, only: str | None = None
+) -> dict[str, Any]:
     """The Lambda response for an SQS event source with ReportBatchItemFailures."""
     records = event.get("Records")
     if not isinstance(records, list):
@@ -61,19 +77,20 @@ def handle_sqs_batch(event: Mapping[str, Any], service: Service, *, sweep: bool 
         return {"batchItemFailures": []}
     failures = []
     for record in records:
-        if not _process(record, service, sweep):
+        if not _process(record, service, sweep, only):
             failures.append({"itemIdentifier": record.get("messageId", "")})
     return {"batchItemFailures": failures}
 
 
-def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
+def _process(record: Mapping[str, Any], service: Service, sweep: bool, only: str | None = None) -> bool:
     """True when the record is done with (processed, or knowingly skipped); False to have SQS retry it."""
     body = record.get("body", "")
     try:
         event = json.loads(body)
-        for batch in _batches(event, service, sweep):
+        for batch in _batches(event, service, sweep, only):
             report = service.pipeline.run(batch)
             _record_metrics(report)
+            _remediate_automatically(report.new_failures, service)
             if report.provisional and not sweep:
                 _recheck_later(report.provisional, event, service)
     except (json.JSONDecodeError, EventError) as error:
@@ -90,10 +107,15 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool) -> bool:
     return True
 
 
-def _batches(event: Any, service: Service, sweep: bool) -> Iterator[list[Work]]:
+def _batches(event: Any, service: Service, sweep: bool, only: str | None = None) -> Iterator[list[Work]]:
     """The record's work, in the batches the pipeline runs one at a time: the work it names, or, for a
     sweep request, each page of the sweep (sent to the sweep's queue when it has one)."""
-    work = parse_event(event, SWEEP_FUNCTION if sweep else None)
+    work = parse_event(event, SWEEP_FUNCTION if sweep else only)
+    for item in (w for w in work if w.action is Action.REMEDIATE):
+        if only != REMEDIATION_FUNCTION:
+            raise EventError("a remediation request reached a function that does not remediate")
+        _remediate(item, service)
+    work = [w for w in work if w.action is not Action.REMEDIATE]
     sweeps = [w.resource for w in work if w.action is Action.SWEEP]
     if len(sweeps) < len(work) or not sweeps:
         yield [w for w in work if w.action is not Action.SWEEP]
@@ -108,6 +130,33 @@ def _batches(event: Any, service: Service, sweep: bool) -> Iterator[list[Work]]:
             continue
         sent = send_pages(service.clients.client("sqs"), queue_url, pages)
         logger.info("sweep planned", extra={"pages": sent, "account": scope.account, "region": scope.region})
+
+
+def _remediate(item: Work, service: Service) -> None:
+    (control_id,) = item.controls or (None,)
+    if control_id is None:
+        raise EventError("a remediation names exactly one control")
+    result = service.remediator.remediate(control_id, item.resource, reasons=item.reasons)
+    metrics.add_metric(
+        name=f"Remediation{result.outcome.value.title().replace('_', '')}", unit=MetricUnit.Count, value=1
+    )
+
+
+def _remediate_automatically(failures: list[Finding], service: Service) -> None:
+    """Queue (or, without a queue, run) the remediation of each new failure whose control is in
+    `automatic` mode and declares an action."""
+    requested = automatic_requests(failures, service.policy())
+    if not requested:
+        return
+    queue_url = service.settings.remediation_queue_url
+    if queue_url is None:
+        for finding in requested:
+            service.remediator.remediate(
+                finding.control_id, finding.resource, reasons=finding.reasons, requested_by="automatic"
+            )
+        return
+    sent = send_pages(service.clients.client("sqs"), queue_url, [request(finding) for finding in requested])
+    logger.info("remediations queued", extra={"findings": [f.id for f in requested], "messages": sent})
 
 
 def _recheck_later(refs: list[ResourceRef], event: Mapping[str, Any], service: Service) -> None:

@@ -17,6 +17,8 @@ from provenance_guard.pipeline import Pipeline
 from provenance_guard.policy import Policy
 from provenance_guard.policy_source import file_policy, ssm_policy
 from provenance_guard.publish import RateLimiter, SecurityHubPublisher, SecurityHubSink, Sink
+from provenance_guard.remediation.engine import Remediator
+from provenance_guard.remediation.notice import SnsRemediationNotice
 from provenance_guard.settings import Settings
 from provenance_guard.state import FindingStateStore
 
@@ -28,6 +30,8 @@ class Service:
     clients: ClientFactory
     state: FindingStateStore | None
     collection: Collection
+    remediator: Remediator
+    policy: Callable[[], Policy]
 
 
 def utc_now() -> datetime:
@@ -67,7 +71,19 @@ def build_service(
         notifiers=notifiers,
         clock=clock,
     )
-    return Service(settings, pipeline, clients, state, collection)
+    remediator = Remediator(
+        registry=registry,
+        collection=collection,
+        policy=policy,
+        pipeline=pipeline,
+        clients=clients,
+        clock=clock,
+        record=not read_only,
+        notify=[SnsRemediationNotice(clients.client("sns"), settings.topic_arn)]
+        if settings.topic_arn and not read_only
+        else [],
+    )
+    return Service(settings, pipeline, clients, state, collection, remediator, policy)
 
 
 @cache

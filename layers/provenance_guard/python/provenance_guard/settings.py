@@ -18,6 +18,7 @@ ENV_AWS_MAX_ATTEMPTS = "PROVENANCE_GUARD_AWS_MAX_ATTEMPTS"
 ENV_SWEEP_QUEUE_URL = "PROVENANCE_GUARD_SWEEP_QUEUE_URL"
 ENV_RECHECK_QUEUE_URL = "PROVENANCE_GUARD_RECHECK_QUEUE_URL"
 ENV_REGISTRY_URL = "PROVENANCE_GUARD_REGISTRY_URL"
+ENV_REMEDIATION_QUEUE_URL = "PROVENANCE_GUARD_REMEDIATION_QUEUE_URL"
 
 
 class SettingsError(RuntimeError):
@@ -41,6 +42,9 @@ class Settings:
     """The function's own queue, where provisional results are sent back delayed (see `recheck`)."""
     registry_url: str | None = None
     """Replaces ECR's registry endpoint for the OCI data path (a local registry in tests and the demo)."""
+    remediation_queue_url: str | None = None
+    """Where new failures of controls in `automatic` remediation mode are sent; without it they are
+    remediated in-process."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,4 +77,5 @@ class Settings:
             sweep_queue_url=env.get(ENV_SWEEP_QUEUE_URL) or None,
             recheck_queue_url=env.get(ENV_RECHECK_QUEUE_URL) or None,
             registry_url=registry_url,
+            remediation_queue_url=env.get(ENV_REMEDIATION_QUEUE_URL) or None,
         )

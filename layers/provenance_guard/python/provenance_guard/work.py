@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from provenance_guard.model import ResourceRef
+from provenance_guard.model import Reason, ResourceRef
 
 
 class EventError(ValueError):
@@ -20,6 +20,9 @@ class Action(StrEnum):
     """Resolve into other work first (an Image Builder image -> the AMIs it distributed)."""
     SWEEP = "sweep"
     """Re-check the whole inventory of the account and Region the resource names."""
+    REMEDIATE = "remediate"
+    """Apply the remediation action of the one control in `controls`, if the resource still fails it
+    for `reasons` (`provenance_guard.remediation`)."""
 
 
 @dataclass(frozen=True)
@@ -28,3 +31,5 @@ class Work:
     resource: ResourceRef
     controls: frozenset[str] | None = None
     """Only these controls (None = every control for the resource kind)."""
+    reasons: tuple[Reason, ...] | None = None
+    """For REMEDIATE: the reasons the finding failed for when remediation was asked (None: any)."""

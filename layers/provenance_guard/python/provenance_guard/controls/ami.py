@@ -88,7 +88,7 @@ def sharing_restricted(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext)
     if permissions is None:
         why = f"the AMI is owned by {ami.owner_id}; only its owner can read its launch permissions"
         return Verdict.not_available("PG.AMI.3", "NOT_OWNER", why, evidence)
-    unexpected = [p for p in permissions if not _allowed(p, policy.ami.allowed_share_targets)]
+    unexpected = [p for p in permissions if not is_allowed_share(p, policy.ami.allowed_share_targets)]
     if unexpected:
         reasons = tuple(
             Reason("UNEXPECTED_SHARE", f"shared with {p.kind} {p.value}, which is not an allowed target")
@@ -99,7 +99,7 @@ def sharing_restricted(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext)
     return Verdict.passed("PG.AMI.3", shared, evidence)
 
 
-def _allowed(permission: LaunchPermission, targets: tuple[str, ...]) -> bool:
+def is_allowed_share(permission: LaunchPermission, targets: tuple[str, ...]) -> bool:
     if permission.value in targets:
         return True
     if permission.kind == "ou":
