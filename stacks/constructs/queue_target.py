@@ -16,6 +16,7 @@ import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces.aws_events import IRuleRef
 
 EVENTS = "events.amazonaws.com"
 
@@ -26,7 +27,7 @@ class EncryptedQueueTarget:
         self._queue = queue
         self._dead_letter_queue = dead_letter_queue
 
-    def bind(self, _rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(
             arn=self._queue.queue_arn,
             dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self._dead_letter_queue.queue_arn),
