@@ -14,6 +14,7 @@ from aws_cdk import CfnResource
 LAMBDA_CONCURRENCY = "CKV_AWS_115"
 LAMBDA_DLQ = "CKV_AWS_116"
 LAMBDA_VPC = "CKV_AWS_117"
+S3_ACCESS_LOGGING = "CKV_AWS_18"
 
 SQS_TRIGGERED_FUNCTION: Mapping[str, str] = {
     LAMBDA_CONCURRENCY: (
@@ -42,6 +43,12 @@ CUSTOM_RESOURCE_PROVIDER: Mapping[str, str] = {
         "which is where it must be seen."
     ),
     LAMBDA_VPC: "CDK's AwsCustomResource provider calls only events:PutEvents on the default bus.",
+}
+
+ACCESS_LOG_BUCKET: Mapping[str, str] = {
+    S3_ACCESS_LOGGING: (
+        "It is the server access log bucket of the trail bucket; logging it would need a third bucket, and so on."
+    ),
 }
 
 
