@@ -24,7 +24,7 @@ from stacks.constructs.findings_store import FindingsStore
 from stacks.constructs.key_policy import allow_service_use
 from stacks.constructs.notifications import Notifications
 from stacks.constructs.trail import ManagementEventsTrail
-from stacks.iam_scopes import SCOPED, UNSCOPED, ResourceScope
+from stacks.iam_scopes import SCOPED, UNSCOPED, XRAY_WRITE, ResourceScope
 from stacks.layer_bundle import build_layer
 from stacks.triggers import FUNCTIONS, SWEEP, FunctionSpec
 
@@ -166,11 +166,11 @@ class ProvenanceGuardStack(Stack):
         )
 
     def _acknowledge(self, pipeline: EventPipeline, table_logical_id: str) -> None:
-        unscoped = sorted(set(UNSCOPED) & {*pipeline.spec.read_permissions, "xray:PutTraceSegments"})
+        unscoped = sorted(set(UNSCOPED) & {*pipeline.spec.read_permissions, *XRAY_WRITE})
         reasons = {
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
                 "Only actions for which the Service Authorization Reference lists no resource type are granted "
-                f"on * ({', '.join(unscoped)}, ...); every action is listed explicitly, no action wildcards."
+                f"on * ({', '.join(unscoped)}); every action is listed explicitly, no action wildcards."
             ),
             **{
                 f"AwsSolutions::AwsSolutions-IAM5[Resource::{scope.nag_form()}]": _scope_reason(scope)
