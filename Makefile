@@ -83,6 +83,7 @@ bench: install registry
 lock: install
 	$(BIN)/python -m pip install --quiet uv==0.13.9
 	$(BIN)/uv pip compile --generate-hashes --python-version 3.11 requirements/dev.in -o requirements/dev.txt
+	$(BIN)/uv pip compile --generate-hashes --python-version 3.11 requirements/checkov.in -o requirements/checkov.txt
 	$(BIN)/uv pip compile --generate-hashes --no-deps --python-version 3.14 \
 		--python-platform aarch64-manylinux_2_28 requirements/layer.in -o requirements/layer.txt
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -169,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provenance-guard",
         description="SEC06-BP02 compliance for AWS: hardened images, trusted registries, verified signatures.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {importlib.metadata.version('provenance-guard')}"
     )
     verbs = parser.add_subparsers(required=True, metavar="VERB", dest="verb")
 

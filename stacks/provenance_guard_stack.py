@@ -18,12 +18,15 @@ from constructs import Construct
 from provenance_guard import remediation
 from provenance_guard import settings as env
 from provenance_guard.policy_fields import to_document
+from stacks import checkov_skips
 from stacks.config import PROJECT_ROOT, StackConfig
 from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
 from stacks.constructs.findings_store import FindingsStore
+from stacks.constructs.key_policy import allow_service_use
 from stacks.constructs.notifications import Notifications
 from stacks.constructs.remediation import Remediation
 from stacks.constructs.trail import ManagementEventsTrail
+from stacks.iam_scopes import SCOPED, UNSCOPED, XRAY_WRITE, ResourceScope
 from stacks.layer_bundle import build_layer
 from stacks.triggers import (
     FUNCTIONS,
@@ -49,6 +52,7 @@ class ProvenanceGuardStack(Stack):
             description="provenance-guard: queues, topics and the findings table",
             enable_key_rotation=True,
         )
+        allow_service_use(key)
         store = FindingsStore(self, "Findings", key=key)
         notifications = Notifications(self, "Notifications", key=key, emails=config.policy.notifications.emails)
         policy_parameter = self._policy_parameter(config)
@@ -112,9 +116,14 @@ class ProvenanceGuardStack(Stack):
         self.trail = None
         if config.create_trail:
             self.trail = ManagementEventsTrail(self, "ManagementEventsTrail", key=key)
-        self._initial_sweep(policy_version=hashlib.sha256(policy_parameter_document(config).encode()).hexdigest()[:16])
+        self._initial_sweep(
+            policy_version=hashlib.sha256(policy_parameter_document(config).encode()).hexdigest()[:16],
+            logs_group=logs.LogGroup(
+                self, "InitialSweepLogs", retention=logs.RetentionDays[config.log_retention], encryption_key=key
+            ),
+        )
 
-    def _initial_sweep(self, policy_version: str) -> None:
+    def _initial_sweep(self, policy_version: str, logs_group: logs.ILogGroup) -> None:
         """Sweep once after each deployment that creates the stack or changes the policy, so existing
         resources get findings on day one (the "Sweep Requested" rule routes the event)."""
         request = cr.AwsSdkCall(
@@ -137,6 +146,7 @@ class ProvenanceGuardStack(Stack):
             "InitialSweep",
             on_create=request,
             on_update=request,
+            log_group=logs_group,
             policy=cr.AwsCustomResourcePolicy.from_statements(
                 [
                     iam.PolicyStatement(
@@ -150,6 +160,7 @@ class ProvenanceGuardStack(Stack):
         sweep.node.add_dependency(self.pipelines[SWEEP.name])
         # CDK names the provider's singleton function "AWS" + its UUID without dashes.
         provider = self.node.find_child("AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        checkov_skips.skip(provider.node.default_child, checkov_skips.CUSTOM_RESOURCE_PROVIDER)  # type: ignore[arg-type]
         Validations.of(provider).acknowledge(
             Acknowledgment(
                 id=(
@@ -176,11 +187,16 @@ class ProvenanceGuardStack(Stack):
         )
 
     def _acknowledge(self, pipeline: EventPipeline, table_logical_id: str) -> None:
+        unscoped = sorted(set(UNSCOPED) & {*pipeline.spec.read_permissions, *XRAY_WRITE})
         reasons = {
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
-                "X-Ray trace writes and the EC2/ECR/Lambda Describe/List/Get reads the controls declare do "
-                "not support resource-level permissions; every action is listed explicitly, no action wildcards."
+                "Only actions for which the Service Authorization Reference lists no resource type are granted "
+                f"on * ({', '.join(unscoped)}); every action is listed explicitly, no action wildcards."
             ),
+            **{
+                f"AwsSolutions::AwsSolutions-IAM5[Resource::{scope.nag_form()}]": _scope_reason(scope)
+                for scope in _scopes_of(pipeline.spec.read_permissions)
+            },
             "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]": (
                 "CDK's grant for publishing to the KMS-encrypted topic; scoped to the service's own key."
             ),
@@ -193,6 +209,20 @@ class ProvenanceGuardStack(Stack):
         }
         for ack_id, reason in reasons.items():
             Validations.of(pipeline.role).acknowledge(Acknowledgment(id=ack_id, reason=reason))
+
+
+def _scopes_of(actions: list[str]) -> set[ResourceScope]:
+    return {scope for action in actions for scope in SCOPED.get(action, ())}
+
+
+def _scope_reason(scope: ResourceScope) -> str:
+    where = "any Region" if scope.region != "this" else "this Region"
+    whose = "any account" if scope.account != "this" else "this account"
+    return (
+        f"Reads scoped to the SAR resource type {scope.resource_type!r} in {where} and {whose} "
+        "(stacks/iam_scopes.py; docs/decisions/iam-resource-scoping.md): the name is what the event or "
+        "the inventory supplies at run time."
+    )
 
 
 def policy_parameter_document(config: StackConfig) -> str:

@@ -27,7 +27,25 @@ class Notifications(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        this_accounts_alarms = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+        # The key cannot name the topic (the topic names the key): SNS's encryption context bounds the
+        # grant to this account's topics, the source ARN to this account's alarms.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublishToThisAccountsTopics",
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:sns:topicArn": (
+                            f"arn:{Aws.PARTITION}:sns:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"
+                        ),
+                        "aws:SourceArn": this_accounts_alarms,
+                    },
+                },
+            )
+        )
         # enforce_ssl gives the topic a resource policy, which replaces SNS's default one: CloudWatch
         # alarms in this account must be allowed to publish explicitly.
         self.alarm_topic.add_to_resource_policy(
@@ -37,9 +55,7 @@ class Notifications(Construct):
                 resources=[self.alarm_topic.topic_arn],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
-                    },
+                    "ArnLike": {"aws:SourceArn": this_accounts_alarms},
                 },
             )
         )

@@ -14,6 +14,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks import checkov_skips
+
 LOG_EXPIRY = Duration.days(400)
 
 
@@ -35,6 +37,7 @@ class ManagementEventsTrail(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=LOG_EXPIRY, noncurrent_version_expiration=Duration.days(30))],
             removal_policy=RemovalPolicy.RETAIN,
         )
+        checkov_skips.skip(self.access_logs.node.default_child, checkov_skips.ACCESS_LOG_BUCKET)  # type: ignore[arg-type]
         self.bucket = s3.Bucket(
             self,
             "Bucket",

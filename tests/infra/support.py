@@ -177,6 +177,18 @@ class StackModel:
         targets = self.props(rule_id).get("Targets", [])
         return [target_id for target in targets for target_id in referenced_ids(target["Arn"])]
 
+    def rule_dead_letter_queues(self, rule_id: str) -> list[str | None]:
+        """For each of the rule's targets, the logical id of its EventBridge dead-letter queue (or None)."""
+        found: list[str | None] = []
+        for target in self.props(rule_id).get("Targets", []):
+            config = target.get("DeadLetterConfig")
+            found.append(next(iter(referenced_ids(config["Arn"]))) if config else None)
+        return found
+
+    def delivery_dead_letter_queues(self) -> set[str]:
+        """Every queue a rule target names as its dead-letter queue."""
+        return {dlq for rule_id, _ in self.rules() for dlq in self.rule_dead_letter_queues(rule_id) if dlq}
+
     def rule_functions(self, rule_id: str) -> set[str]:
         """Function names a rule delivers to: rule target (a queue) -> ESM -> function env var."""
         names = set()

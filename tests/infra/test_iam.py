@@ -4,6 +4,11 @@ The wiring statements are recognised by both their actions and the one resource 
 function's own queue, log group; the stack's key, table, findings topic, policy parameter; the
 Security Hub default product ARN). Whatever is not recognised counts as the function's reads, which
 must equal `read_permissions(spec)` - so a widened grant shows up as an unexpected read.
+
+The reads are scoped by `stacks/iam_scopes.py`, whose table is taken from the AWS Service Authorization
+Reference (https://docs.aws.amazon.com/service-authorization/latest/reference/, one page per service,
+`SAR_PAGES`): an action whose Actions-table row names a resource type is granted on that type's ARN
+format only; only an action whose row names none is granted on *.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from stacks.iam_scopes import ANY, SAR_PAGES, SCOPED, THIS, UNSCOPED
 from stacks.provenance_guard_stack import read_permissions
 from stacks.triggers import FUNCTIONS, FunctionSpec
 from tests.infra.support import (
@@ -198,3 +204,91 @@ def test_only_a_function_that_fans_out_or_rechecks_may_send_to_its_own_queue(mod
     assert ("PROVENANCE_GUARD_RECHECK_QUEUE_URL" in variables) is spec.rechecks
     if spec.rechecks:
         assert variables["PROVENANCE_GUARD_RECHECK_QUEUE_URL"] == ref(wiring["queue"])
+
+
+# -- resource scoping (stacks/iam_scopes.py, from the Service Authorization Reference) -------------------
+
+
+def _resolved(synth, scopes) -> list[Any]:
+    return [synth.stack.resolve(scope.rendered()) for scope in scopes]
+
+
+def read_statements(model: StackModel, spec: FunctionSpec) -> list[Mapping[str, Any]]:
+    wiring = wiring_of(model, spec)
+    return [s for s in statements_of(model, spec) if classify(s, wiring) == "read"]
+
+
+@by_name
+def test_every_declared_read_is_decided_once(spec: FunctionSpec):
+    """A new read cannot reach the template without being looked up in the SAR: it is scoped or, with the
+    reason that the SAR lists no resource type for it, granted on *."""
+    for action in spec.read_permissions:
+        assert (action in SCOPED) != (action in UNSCOPED), f"{action}: decide it in stacks/iam_scopes.py"
+
+
+@by_name
+def test_every_action_with_a_resource_type_is_scoped_to_it(synth, model, spec: FunctionSpec):
+    """Each read the SAR gives a resource type is granted on exactly the table's ARN patterns of that type,
+    never on *; only the actions the SAR lists without a resource type share the one * statement."""
+    on_star: set[str] = set()
+    for statement in read_statements(model, spec):
+        resources = as_list(statement["Resource"])
+        if resources == ["*"]:
+            on_star |= actions(statement)
+            continue
+        for action in actions(statement):
+            assert action in SCOPED, f"{action} is scoped but not in the table"
+            assert resources == _resolved(synth, SCOPED[action]), action
+    assert on_star == {action for action in spec.read_permissions if action in UNSCOPED}
+    stars = [s for s in read_statements(model, spec) if as_list(s["Resource"]) == ["*"]]
+    assert len(stars) <= 1, "one * statement for the reads that need it"
+
+
+def test_every_table_entry_names_its_own_services_resources():
+    for action, scopes in SCOPED.items():
+        service = action.split(":", 1)[0]
+        assert service in SAR_PAGES, f"{action}: cite its SAR page in SAR_PAGES"
+        for scope in scopes:
+            assert scope.arn.startswith(f"arn:${{Partition}}:{service}:"), (action, scope.arn)
+            assert scope.arn.endswith("*"), f"{action}: the name comes at run time"
+            assert scope.region in (THIS, ANY)
+            assert scope.account in (THIS, ANY)
+    for action, reason in UNSCOPED.items():
+        assert action.split(":", 1)[0] in SAR_PAGES, action
+        assert "no resource type" in reason, action
+
+
+def test_the_named_actions_of_issue_13_are_scoped():
+    """The reads the issue found on * although the SAR gives them a resource type."""
+    named = {
+        "ecr:BatchGetImage": "repository",
+        "ecr:DescribeImages": "repository",
+        "ecr:DescribeRepositories": "repository",
+        "ecr:GetDownloadUrlForLayer": "repository",
+        "ecr:ListTagsForResource": "repository",
+        "ecr:DescribeImageScanFindings": "repository",
+        "lambda:GetFunction": "function",
+        "lambda:ListAliases": "function",
+        "lambda:GetFunctionCodeSigningConfig": "function",
+        "lambda:GetCodeSigningConfig": "code signing config",
+        "lambda:ListFunctionsByCodeSigningConfig": "code signing config",
+        "imagebuilder:GetImage": "image",
+    }
+    for action, resource_type in named.items():
+        assert [scope.resource_type for scope in SCOPED[action]] == [resource_type], action
+
+
+def test_cross_account_reads_are_the_ones_the_decision_names():
+    """docs/decisions/iam-resource-scoping.md: images in another account's registry (Lambda container images),
+    Image Builder images by their ARN, and the revocation status of any publisher's signature."""
+    cross_account = {action for action, scopes in SCOPED.items() if any(s.account == ANY for s in scopes)}
+    assert cross_account == {
+        "ecr:BatchGetImage",
+        "ecr:DescribeImages",
+        "ecr:DescribeImageScanFindings",
+        "ecr:DescribeImageSigningStatus",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:ListTagsForResource",
+        "imagebuilder:GetImage",
+        "signer:GetRevocationStatus",
+    }

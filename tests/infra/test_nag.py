@@ -60,14 +60,22 @@ def test_every_acknowledged_finding_has_a_reason(synth):
         assert str(finding.get("reason", "")).strip(), finding["ruleName"]
 
 
+WHOLE_RULES = {"AwsSolutions::AwsSolutions-SQS3"}
+"""Rules with no granular form, acknowledged whole on the one construct they misjudge (SQS3 on the
+EventBridge targets' delivery DLQs, which cdk-nag does not see as DLQs)."""
+
+
 def test_acknowledgements_are_granular_and_narrowly_scoped(synth):
     """Acknowledge a granular finding (`Rule[Resource::...]`) on the construct that has it, never a
-    whole rule and never the stack or app."""
+    whole rule (but those without a granular form) and never the stack or app."""
     stack_path = synth.stack.node.path
     for finding in aws_solutions(read_report(synth.outdir))["suppressedViolations"]:
         acknowledged = finding["acknowledgedId"]
         assert acknowledged.startswith("AwsSolutions::"), acknowledged
-        assert "[" in acknowledged, f"{acknowledged}: acknowledge the granular finding, not the rule"
+        if acknowledged in WHOLE_RULES:
+            assert finding["acknowledgedAt"].endswith("/DeliveryDeadLetterQueue"), finding["acknowledgedAt"]
+        else:
+            assert "[" in acknowledged, f"{acknowledged}: acknowledge the granular finding, not the rule"
         scope = finding["acknowledgedAt"]
         assert scope.startswith(f"{stack_path}/"), f"{acknowledged} acknowledged at {scope}"
         for construct in finding["violatingConstructs"]:

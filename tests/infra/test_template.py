@@ -171,7 +171,7 @@ def test_every_queue_is_kms_encrypted_with_the_stack_key(model):
 
 def test_every_source_queue_redrives_to_a_dead_letter_queue(model):
     sources = {model.queue_of(function_id) for function_id in model.function_names().values()}
-    dead_letter_queues = set(model.of_type(QUEUE)) - sources
+    dead_letter_queues = set(model.of_type(QUEUE)) - sources - model.delivery_dead_letter_queues()
     assert len(sources) == len(FUNCTIONS)
     for queue_id in sources:
         redrive = model.props(queue_id)["RedrivePolicy"]
