@@ -24,7 +24,7 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
     quiet_local_logs()
 
     print("provenance-guard demo: synthesizing the stack to read its event rules ...", flush=True)
-    routes = routes_from_template(load_template(template))
+    routes = routes_from_template(load_template(template, policy))
     with EmulatorServer() as server, LocalRegistry() as registry:
         print(f"emulator listening on {server.url} (account {ACCOUNT}, region {REGION})", flush=True)
         print(
@@ -53,7 +53,7 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
         for step in build_account(client, registry.url, server.plan_scan):
             if step.change is not None:
                 step.change()
-            result = replayer.replay(step.event, step.label)
+            result = replayer.replay(step.resolved_event(), step.label)
             print(event_summary(result) + "\n", flush=True)
             notifications.extend(result.notifications)
             failed += sum(i.failed_records for i in result.invocations)
@@ -66,6 +66,9 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
         for notification in notifications:
             body = notification["message"]
             print(f"  {notification['subject']}")
+            if "text" in body:
+                print("\n".join(f"      {line}" for line in body["text"].splitlines()))
+                continue
             print(f"      {body['remediation']['Text'][:110]}")
             print(f"      {body['console_url'][:110]}")
     return 1 if failed else 0

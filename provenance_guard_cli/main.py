@@ -118,7 +118,7 @@ def _replay(args: argparse.Namespace) -> int:
         except (OSError, json.JSONDecodeError) as error:
             print(f"{name}: cannot be read as JSON: {error}", file=sys.stderr)
             return 2
-    routes = routes_from_template(load_template(Path(args.template) if args.template else None))
+    routes = routes_from_template(load_template(Path(args.template) if args.template else None, Path(args.policy)))
     use_emulator_credentials(args.endpoint_url)
     backing = ensure_backing(args.endpoint_url, args.region, Path(args.policy), args.registry_url)
     replayer = Replayer(routes, backing)
@@ -144,6 +144,17 @@ def _evaluate(args: argparse.Namespace) -> int:
             print(f"{len(failing)} findings at or above {args.fail_on} failed", file=sys.stderr)
             return 1
     return 0
+
+
+def _remediate(args: argparse.Namespace) -> int:
+    from provenance_guard_cli.remediate import SUCCESS, RemediateOptions, describe, remediate
+
+    options = RemediateOptions(
+        args.policy, args.region, args.finding, args.control, args.resource, args.apply, args.table, args.registry_url
+    )
+    result = remediate(options)  # errors: see main()
+    print(describe(result, args.apply))
+    return 0 if result.outcome in SUCCESS else 1
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -213,6 +224,24 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding at or above SEVERITY fails (a delivery-pipeline gate)",
     )
     evaluate.set_defaults(run=_evaluate)
+
+    remediate = verbs.add_parser(
+        "remediate", help="fix one finding: a dry run printing the exact change, unless --apply (CONTROLS.md §6.4)"
+    )
+    target = remediate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--finding", metavar="ID", help="a provenance-guard finding id, read from Security Hub")
+    target.add_argument("--control", metavar="ID", help="a control id (with --resource)")
+    remediate.add_argument("--resource", metavar="ARN", help="the resource's ARN (with --control)")
+    remediate.add_argument("--apply", action="store_true", help="make the change (default: a dry run)")
+    remediate.add_argument("--policy", default=str(DEFAULT_POLICY))
+    remediate.add_argument("--region", help="default: the region of your AWS configuration")
+    remediate.add_argument("--table", help="the deployed findings table, to keep CreatedAt with --apply")
+    remediate.add_argument(
+        "--registry-url",
+        default=os.environ.get(ENV_REGISTRY_URL),
+        help="the registry for manifests and blobs (default $PROVENANCE_GUARD_REGISTRY_URL, else ECR's own)",
+    )
+    remediate.set_defaults(run=_remediate)
 
     replay = verbs.add_parser("replay", help="route events through the stack's rules to the handlers, in-process")
     replay.add_argument("--policy", default=str(DEFAULT_POLICY))

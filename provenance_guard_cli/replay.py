@@ -141,7 +141,7 @@ class Replayer:
                 notifications.append(
                     {
                         "subject": envelope.get("Subject", ""),
-                        "message": json.loads(envelope["Message"]),
+                        "message": _message(envelope["Message"]),
                         "attributes": {k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()},
                     }
                 )
@@ -177,3 +177,11 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _message(text: str) -> Any:
+    """A notification's body: the JSON of a finding's transition, or the text of a remediation notice."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return {"text": text}

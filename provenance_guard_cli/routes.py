@@ -56,21 +56,25 @@ def routes_from_template(template: Mapping[str, Any]) -> list[Route]:
     return routes
 
 
-def load_template(path: Path | None = None) -> dict[str, Any]:
-    """The synthesized template at `path`, or a fresh synth of the project's app into build/replay.out."""
-    data: dict[str, Any] = json.loads((path or synthesize(PROJECT_ROOT / "build" / "replay.out")).read_text())
+def load_template(path: Path | None = None, policy: Path | None = None) -> dict[str, Any]:
+    """The synthesized template at `path`, or a fresh synth of the project's app (with `policy`, which
+    decides what the stack deploys, e.g. the remediation function) into build/replay.out."""
+    data: dict[str, Any] = json.loads((path or synthesize(PROJECT_ROOT / "build" / "replay.out", policy)).read_text())
     return data
 
 
-def synthesize(outdir: Path) -> Path:
-    """Synthesize the project's app with cdk.json's context into `outdir`; the template of its first
-    stack (whatever `provenance-guard:stack-name` and `provenance-guard:regions` name it)."""
+def synthesize(outdir: Path, policy: Path | None = None) -> Path:
+    """Synthesize the project's app with cdk.json's context (and `policy` instead of the shipped one) into
+    `outdir`; the template of its first stack (whatever `provenance-guard:stack-name` and
+    `provenance-guard:regions` name it)."""
     from aws_cdk import App
 
     import stacks  # noqa: F401 - selects the project's Node.js before aws_cdk loads
     from stacks.application import build_app
 
     context = json.loads((PROJECT_ROOT / "cdk.json").read_text()).get("context", {})
+    if policy is not None:
+        context["provenance-guard:policy"] = str(policy.resolve())
     assembly = build_app(App(outdir=str(outdir), context=context)).synth()
     return outdir / assembly.stacks[0].template_file
 

@@ -34,8 +34,12 @@ class Step:
     sends about it."""
 
     label: str
-    event: dict[str, Any]
+    event: dict[str, Any] | Callable[[], dict[str, Any]]
+    """The event, or what builds it once the change is made (a custom action names a current finding)."""
     change: Callable[[], object] | None = None
+
+    def resolved_event(self) -> dict[str, Any]:
+        return self.event() if callable(self.event) else self.event
 
 
 def sample_event(fixture: str, **changes: Any) -> dict[str, Any]:
@@ -51,6 +55,22 @@ def sample_event(fixture: str, **changes: Any) -> dict[str, Any]:
             target = target[key]
         target[leaf] = value
     return event
+
+
+def custom_action(securityhub: Any, image_id: str, control_id: str) -> dict[str, Any]:
+    """Security Hub's custom-action event (the documented format) for the AMI's finding as it is now."""
+    from provenance_guard.collect.ami import AMI
+    from provenance_guard.findings import finding_id
+    from provenance_guard.model import ResourceRef
+    from provenance_guard.triggers.remediation import custom_action_arn
+
+    wanted = finding_id(ResourceRef(AMI, image_id, ACCOUNT, REGION), control_id)
+    findings = securityhub.get_findings(Filters={"Id": [{"Value": wanted, "Comparison": "EQUALS"}]})["Findings"]
+    return sample_event(
+        "securityhub-findings-custom-action.json",
+        resources=[custom_action_arn("aws", REGION, ACCOUNT)],
+        **{"detail.findings": findings},
+    )
 
 
 def ami_available(image_id: str) -> dict[str, Any]:
@@ -124,6 +144,12 @@ def ami_steps(client: Callable[[str], Any]) -> list[Step]:
                 "cloudtrail-ec2-modifyimageattribute-public.json", **{"detail.requestParameters.imageId": debug}
             ),
             lambda: ec2.modify_image_attribute(ImageId=debug, LaunchPermission={"Add": [{"Group": "all"}]}),
+        ),
+        Step(
+            f"an analyst selects debug AMI {debug}'s public-AMI finding (PG.AMI.3) in Security Hub and runs the "
+            "custom action ProvenanceGuardFix: re-checked, the public permission is removed, verified, the finding "
+            "RESOLVED with a Note",
+            lambda: custom_action(client("securityhub"), debug, "PG.AMI.3"),
         ),
         Step(
             f"golden AMI {golden} shared with unknown account {UNKNOWN_SHARE_TARGET}",

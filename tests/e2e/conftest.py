@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 import stacks  # noqa: F401 - the project's Node.js for jsii
 from provenance_guard_cli.backing import Backing, ensure_backing
@@ -16,13 +17,15 @@ from provenance_guard_cli.emulator.server import EmulatorServer
 from provenance_guard_cli.replay import Replayer
 from provenance_guard_cli.routes import Route, routes_from_template, synthesize
 from provenance_guard_cli.sample_account import DEMO_POLICY
+from tests.e2e.policies import slice_document
 
 REGION = "us-east-1"
 
 
 @pytest.fixture(scope="session")
 def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return synthesize(tmp_path_factory.mktemp("cdk.out"))
+    """The stack as the demo policy deploys it (with its remediation function)."""
+    return synthesize(tmp_path_factory.mktemp("cdk.out"), DEMO_POLICY)
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +58,19 @@ def client(emulator: EmulatorServer) -> Any:
     return make
 
 
+@pytest.fixture(scope="session")
+def slice_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo policy without its remediation section: the slices judge what they push, nothing fixes it."""
+    document = slice_document()
+    path = tmp_path_factory.mktemp("policy") / "policy.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
 @pytest.fixture
-def backing(emulator: EmulatorServer, local_registry: str) -> Backing:
+def backing(emulator: EmulatorServer, local_registry: str, slice_policy: Path) -> Backing:
     """The demo policy: it trusts the sample account's pipeline, share target and signing profiles."""
-    return ensure_backing(emulator.url, REGION, DEMO_POLICY, local_registry)
+    return ensure_backing(emulator.url, REGION, slice_policy, local_registry)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from provenance_guard_cli.backing import Backing, ensure_backing
-from provenance_guard_cli.sample_account import DEMO_POLICY
+from tests.e2e.policies import slice_document
 
 REGION = "us-east-1"
 
@@ -19,7 +19,7 @@ def backing_with_signatures(
     endpoint_url: str, registry_url: str, directory: Path, change: Callable[[dict[str, Any]], None]
 ) -> Backing:
     """The backing for the demo policy with `change` applied to its `container.signatures`."""
-    document = yaml.safe_load(DEMO_POLICY.read_text())
+    document = slice_document()
     change(document["container"]["signatures"])
     policy_file = directory / "policy.yaml"
     policy_file.write_text(yaml.safe_dump(document))

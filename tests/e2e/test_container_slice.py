@@ -12,7 +12,7 @@ import yaml
 from provenance_guard_cli.backing import ensure_backing
 from provenance_guard_cli.local_registry import RegistryPusher, image_index, image_manifest, push_image
 from provenance_guard_cli.replay import Replayer
-from provenance_guard_cli.sample_account import ACCOUNT, DEMO_POLICY, REGION
+from provenance_guard_cli.sample_account import ACCOUNT, REGION
 from provenance_guard_cli.sample_containers import (
     basic_scan_completed,
     ecr_call,
@@ -22,6 +22,7 @@ from provenance_guard_cli.sample_containers import (
     inspector_finding,
     inspector_scanned,
 )
+from tests.e2e.policies import slice_document
 
 pytestmark = pytest.mark.e2e
 GOLDEN = {"org.opencontainers.image.base.name": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/golden/base:1"}
@@ -254,7 +255,7 @@ PARTNER = f"{PARTNER_ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
 @pytest.fixture
 def replicating_replayer(routes, emulator, local_registry, tmp_path) -> Replayer:
     """The demo policy, plus: repositories under partner/ are replicas of the partner's registry."""
-    document = yaml.safe_load(DEMO_POLICY.read_text())
+    document = slice_document()
     document["container"]["replicated_repositories"] = [{"repositories": ["partner/*"], "source": PARTNER}]
     path = tmp_path / "policy.yaml"
     path.write_text(yaml.safe_dump(document))

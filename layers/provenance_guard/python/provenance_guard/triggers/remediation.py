@@ -30,11 +30,13 @@ SOURCE = "provenance-guard"
 REQUESTED = "Remediation Requested"
 
 
+def custom_action_arn(partition: str, region: str, account: str) -> str:
+    return f"arn:{partition}:securityhub:{region}:{account}:action/custom/{CUSTOM_ACTION_ID}"
+
+
 def custom_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
     """The selected findings of this product, each to be remediated if it still fails for its reasons."""
-    action_arn = (
-        f"arn:{envelope.partition}:securityhub:{envelope.region}:{envelope.account}:action/custom/{CUSTOM_ACTION_ID}"
-    )
+    action_arn = custom_action_arn(envelope.partition, envelope.region, envelope.account)
     if action_arn not in envelope.resources:
         raise EventError(f"the event's resources do not name this account's custom action {action_arn}")
     findings = detail.get("findings")
