@@ -34,6 +34,7 @@ class EventResult:
     invocations: list[Invocation] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    """What SNS delivered: `subject`, `message` (the plain text people read) and filterable `attributes`."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class Replayer:
                 notifications.append(
                     {
                         "subject": envelope.get("Subject", ""),
-                        "message": json.loads(envelope["Message"]),
+                        "message": envelope["Message"],
                         "attributes": {k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()},
                     }
                 )
