@@ -2,8 +2,9 @@
 a summary (counts per status and severity), and every finding with its reasons, what to do and its
 evidence. No script, stylesheet, font or image is loaded from anywhere: the style is inline.
 
-Findings are spooled to a temporary file as they arrive, so the summary can open the page without the
-findings being held in memory.
+Findings are spooled to temporary files as they arrive, one per place in the page's order (failures
+first, most severe first; exempted, then archived, last), so the summary can open the page and the rows
+come out in order without the findings being held in memory.
 """
 
 from __future__ import annotations
@@ -67,13 +68,17 @@ def finding_row_html(finding: Finding) -> str:
 class HtmlWriter:
     def __init__(self, out: IO[str], tally: Tally) -> None:
         self._out = out
-        # closed (and deleted) by close(), once the rows are copied into the page
-        self._rows: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._buckets: dict[tuple[bool, int, int], IO[str]] = {}
         self._count = 0
 
     def add(self, findings: list[Finding]) -> None:
-        for finding in sorted(findings, key=lambda f: row(f).sort_key()):
-            self._rows.write(finding_row_html(finding))
+        for finding in findings:
+            active, status, severity, *_ = row(finding).sort_key()
+            key = (active, status, severity)
+            if key not in self._buckets:
+                # each closed (and deleted) by close(), once its rows are copied into the page
+                self._buckets[key] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            self._buckets[key].write(finding_row_html(finding))
             self._count += 1
 
     def close(self, tally: Tally) -> None:
@@ -84,9 +89,10 @@ class HtmlWriter:
             "<table><thead><tr><th>Control</th><th>Status</th><th>Severity</th><th>Resource</th>"
             "<th>Why, and what to do</th></tr></thead><tbody>\n"
         )
-        self._rows.seek(0)
-        shutil.copyfileobj(self._rows, out)
-        self._rows.close()
+        for _, rows in sorted(self._buckets.items()):
+            rows.seek(0)
+            shutil.copyfileobj(rows, out)
+            rows.close()
         if not self._count:
             out.write('<tr><td colspan="5">No findings.</td></tr>\n')
         out.write("</tbody></table>\n</body>\n</html>\n")

@@ -41,8 +41,14 @@ class TableWriter:
         from provenance_guard_cli.output.terminal import console, findings_table
 
         screen = console(self._out, self._width)
-        screen.print(findings_table(self.rows))
-        screen.print(_summary_line(tally))
+        if screen.is_terminal:
+            screen.print(findings_table(self.rows))
+            screen.print(_summary_line(tally))
+            return
+        with screen.capture() as captured:  # a file or a pipe: the same table without rich's trailing padding
+            screen.print(findings_table(self.rows))
+        self._out.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+        self._out.write(_summary_line(tally) + "\n")
 
 
 class AsffWriter:
