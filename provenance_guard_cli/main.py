@@ -14,7 +14,8 @@ from provenance_guard.settings import ENV_REGISTRY_URL
 from provenance_guard_cli.output.formats import FORMAT_NAMES
 from provenance_guard_cli.routes import PROJECT_ROOT
 
-DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
+DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml" if (PROJECT_ROOT / "policy.yaml").is_file() else Path("policy.yaml")
+"""The checkout's policy when run from it; installed on its own, `policy.yaml` in the current directory."""
 
 
 CANNOT_RUN = 2
