@@ -204,3 +204,27 @@ def test_a_profile_and_a_role_are_used_to_read_the_account(account, policy, tmp_
 def test_an_unknown_profile_cannot_run(account, policy, capsys):
     assert main(["evaluate", "--policy", policy(), "--profile", "no-such-profile"]) == 2
     assert "ProfileNotFound" in capsys.readouterr().err
+
+
+def test_images_are_read_from_the_registry_the_environment_names(
+    account, client, tmp_path, local_registry, monkeypatch, capsys
+):
+    from provenance_guard_cli.local_registry import RegistryPusher, image_manifest, push_image
+
+    ecr = client("ecr")
+    ecr.create_repository(repositoryName="evaluated/app", imageTagMutability="IMMUTABLE")
+    pusher = RegistryPusher(local_registry)
+    labels = {"org.opencontainers.image.base.name": "public.ecr.aws/docker/library/alpine:3.20"}
+    manifest = image_manifest(pusher, "evaluated/app", labels=labels)
+    digest = push_image(ecr, pusher, "evaluated/app", manifest, "v1").digest
+    trusted = tmp_path / "trusted.yaml"
+    trusted.write_text("version: 1\ncontainer:\n  trusted_registries: [self, public.ecr.aws/docker/library]\n")
+    monkeypatch.setenv("PROVENANCE_GUARD_REGISTRY_URL", local_registry)
+    arn = f"arn:aws:ecr:{REGION}:123456789012:repository/evaluated/app/{digest}"
+
+    code = main(["evaluate", "--policy", str(trusted), "--json", "--resource", arn, "--controls", "PG.ECR.4"])
+
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 0
+    assert (finding["control_id"], finding["status"]) == ("PG.ECR.4", "PASSED")
+    assert "public.ecr.aws/docker/library/alpine:3.20" in finding["reasons"][0]["description"]
