@@ -63,7 +63,7 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
             rows.extend(row(from_asff(finding)) for finding in page["Findings"])
         screen = console()
         screen.print(f"Findings in Security Hub ({len(rows)}):\n")
-        screen.print(findings_table(rows))
+        screen.print(findings_table(rows, screen.width))
         print(f"\nNotifications sent ({len(notifications)}), as subscribers receive them:\n", flush=True)
         for notification in notifications:
             # printed as sent: the body's lines (and its console link) are never cut or wrapped

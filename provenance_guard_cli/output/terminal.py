@@ -28,25 +28,36 @@ def console(file: IO[str] | None = None, width: int | None = None) -> Console:
     return Console(file=file, width=width, highlight=False, soft_wrap=False)
 
 
-def findings_table(rows: Sequence[Row]) -> Table:
+NARROW = 120
+"""Below this width the resource is the first line of the reason's cell, so the reason keeps the room."""
+
+
+def findings_table(rows: Sequence[Row], width: int) -> Table:
     """Failures first, most severe first; archived results last. The resource and the reason wrap (folding
-    a value longer than the column, such as an ARN), so nothing is cut at any width."""
+    a value longer than the column, such as an ARN), so nothing is cut at any width; on a terminal narrower
+    than `NARROW` columns the resource moves into the reason's cell."""
+    narrow = width < NARROW
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", expand=False)
     table.add_column("CONTROL", no_wrap=True)
     table.add_column("STATUS", min_width=6)
     table.add_column("SEVERITY", no_wrap=True)
-    table.add_column("RESOURCE", overflow="fold", ratio=2, min_width=12)
-    table.add_column("WHY", overflow="fold", ratio=3, min_width=16)
+    if not narrow:
+        table.add_column("RESOURCE", overflow="fold", ratio=2, min_width=12)
+    table.add_column("RESOURCE / WHY" if narrow else "WHY", overflow="fold", ratio=3, min_width=16)
     for shown in sorted(rows, key=Row.sort_key):
         status = shown.status_text
         style = "dim" if shown.exempted or not shown.active else STATUS_STYLE.get(shown.status.value, "")
-        table.add_row(
+        cells: list[str | Text] = [
             shown.control_id,
             Text(status.replace(" (", "\n("), style=style),
             Text(shown.severity.value, style=SEVERITY_STYLE.get(shown.severity.value, "")),
-            short_resource(shown.resource),
-            shown.why,
-        )
+        ]
+        resource = short_resource(shown.resource)
+        if narrow:
+            cells.append(Text(resource, style="bold") + Text("\n" + shown.why))
+        else:
+            cells += [resource, shown.why]
+        table.add_row(*cells)
     return table
 
 

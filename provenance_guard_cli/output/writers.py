@@ -42,11 +42,11 @@ class TableWriter:
 
         screen = console(self._out, self._width)
         if screen.is_terminal:
-            screen.print(findings_table(self.rows))
+            screen.print(findings_table(self.rows, screen.width))
             screen.print(_summary_line(tally))
             return
         with screen.capture() as captured:  # a file or a pipe: the same table without rich's trailing padding
-            screen.print(findings_table(self.rows))
+            screen.print(findings_table(self.rows, screen.width))
         self._out.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
         self._out.write(_summary_line(tally) + "\n")
 

@@ -276,7 +276,7 @@ def test_html_is_one_self_contained_page_with_every_finding() -> None:
 
 def table_text(width: int) -> str:
     out = io.StringIO()
-    console(out, width).print(findings_table([row(f) for f in findings()]))
+    console(out, width).print(findings_table([row(f) for f in findings()], width))
     return out.getvalue()
 
 
@@ -284,7 +284,7 @@ def reasons_column(text: str) -> list[str]:
     """The WHY column (the last) of each row, its wrapped lines joined: a row starts where the first
     column is not blank."""
     lines = text.splitlines()
-    start = lines[0].index("WHY")
+    start = lines[0].index("RESOURCE / WHY") if "RESOURCE / WHY" in lines[0] else lines[0].index("WHY")
     cells: list[str] = []
     for line in lines[1:]:
         if line[:1].strip():
@@ -298,7 +298,7 @@ def test_the_table_fits_the_width_and_never_cuts_the_reason(width: int) -> None:
     text = table_text(width)
     assert max(len(line) for line in text.splitlines()) <= width
     squeezed = ["".join(r.split()) for r in reasons_column(text)]
-    assert "".join(LONG_REASON.split()) in squeezed  # folded across lines, never cut
+    assert any("".join(LONG_REASON.split()) in cell for cell in squeezed)  # folded across lines, never cut
     assert "…" not in text
 
 
