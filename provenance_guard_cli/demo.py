@@ -11,7 +11,7 @@ from typing import Any
 from provenance_guard.asff import from_asff
 from provenance_guard_cli.backing import ensure_backing, use_emulator_credentials
 from provenance_guard_cli.output.events import event_summary
-from provenance_guard_cli.output.terminal import console, findings_table
+from provenance_guard_cli.output.terminal import console, findings_table, show
 from provenance_guard_cli.replay import Replayer
 from provenance_guard_cli.report import Row, row
 from provenance_guard_cli.routes import load_template, routes_from_template
@@ -63,7 +63,7 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
             rows.extend(row(from_asff(finding)) for finding in page["Findings"])
         screen = console()
         screen.print(f"Findings in Security Hub ({len(rows)}):\n")
-        screen.print(findings_table(rows, screen.width))
+        show(screen, findings_table(rows, screen.width))
         print(f"\nNotifications sent ({len(notifications)}), as subscribers receive them:\n", flush=True)
         for notification in notifications:
             # printed as sent: the body's lines (and its console link) are never cut or wrapped

@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _controls(args: argparse.Namespace) -> int:
     from provenance_guard.controls import registry
-    from provenance_guard_cli.output.terminal import console, plain_table
+    from provenance_guard_cli.output.terminal import console, plain_table, show
 
     if args.framework:
         return _framework(args)
@@ -70,7 +70,7 @@ def _controls(args: argparse.Namespace) -> int:
         return 0
     rows = [[c.id, c.severity.value, c.resource_kind.value, c.title, ", ".join(c.permissions)] for c in registry]
     headers = ["ID", "SEVERITY", "RESOURCE", "TITLE", "PERMISSIONS"]
-    console().print(plain_table(headers, rows, wrap=("TITLE", "PERMISSIONS")))
+    show(console(), plain_table(headers, rows, wrap=("TITLE", "PERMISSIONS")))
     return 0
 
 
@@ -78,7 +78,7 @@ def _framework(args: argparse.Namespace) -> int:
     """`controls --framework NAME`: each requirement of the framework and the controls mapped to it."""
     from provenance_guard.controls import registry
     from provenance_guard.controls.frameworks import framework_named
-    from provenance_guard_cli.output.terminal import console, plain_table
+    from provenance_guard_cli.output.terminal import console, plain_table, show
 
     framework = framework_named(args.framework)
     mapping: dict[str, list[str]] = {}
@@ -105,7 +105,7 @@ def _framework(args: argparse.Namespace) -> int:
     rows = [[r, framework.requirements.get(r, ""), ", ".join(ids)] for r, ids in ordered]
     screen = console()
     screen.print(f"{framework.title}: {len(rows)} requirements mapped", highlight=False)
-    screen.print(plain_table(["REQUIREMENT", "TITLE", "CONTROLS"], rows, wrap=("TITLE", "CONTROLS")))
+    show(screen, plain_table(["REQUIREMENT", "TITLE", "CONTROLS"], rows, wrap=("TITLE", "CONTROLS")))
     return 0
 
 

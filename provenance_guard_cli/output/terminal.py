@@ -28,6 +28,16 @@ def console(file: IO[str] | None = None, width: int | None = None) -> Console:
     return Console(file=file, width=width, highlight=False, soft_wrap=False)
 
 
+def show(screen: Console, renderable: Table) -> None:
+    """Print `renderable`; to a file or a pipe without the trailing padding rich adds to fill each line."""
+    if screen.is_terminal:
+        screen.print(renderable)
+        return
+    with screen.capture() as captured:
+        screen.print(renderable)
+    screen.file.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+
+
 NARROW = 120
 """Below this width the resource is the first line of the reason's cell, so the reason keeps the room."""
 

@@ -38,17 +38,11 @@ class TableWriter:
         self.rows.extend(row(f) for f in findings)
 
     def close(self, tally: Tally) -> None:
-        from provenance_guard_cli.output.terminal import console, findings_table
+        from provenance_guard_cli.output.terminal import console, findings_table, show
 
         screen = console(self._out, self._width)
-        if screen.is_terminal:
-            screen.print(findings_table(self.rows, screen.width))
-            screen.print(_summary_line(tally))
-            return
-        with screen.capture() as captured:  # a file or a pipe: the same table without rich's trailing padding
-            screen.print(findings_table(self.rows, screen.width))
-        self._out.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
-        self._out.write(_summary_line(tally) + "\n")
+        show(screen, findings_table(self.rows, screen.width))
+        screen.file.write(_summary_line(tally) + "\n")
 
 
 class AsffWriter:
