@@ -75,6 +75,8 @@ class Evaluation:
 
     def __init__(self, options: EvaluateOptions, clients: ClientFactory | None = None) -> None:
         self.options = options
+        if options.registry_url and not options.registry_url.startswith(("http://", "https://")):
+            raise EvaluateError(f"--registry-url must be an http(s) URL, got {options.registry_url!r}")
         self.controls = _control_ids(options.controls)
         self._clients = clients or _clients(options)
         caller = self._clients.client("sts")
