@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from provenance_guard.asff import from_asff
-from provenance_guard.findings import Finding
 from provenance_guard_cli.backing import ensure_backing, use_emulator_credentials
-from provenance_guard_cli.output import event_summary, findings_table
+from provenance_guard_cli.output.events import event_summary
+from provenance_guard_cli.output.terminal import console, findings_table, show
 from provenance_guard_cli.replay import Replayer
+from provenance_guard_cli.report import Row, row
 from provenance_guard_cli.routes import load_template, routes_from_template
 from provenance_guard_cli.sample_account import ACCOUNT, REGION, build_account
 
@@ -57,20 +58,17 @@ def run_demo(policy: Path, template: Path | None = None) -> int:
             print(event_summary(result) + "\n", flush=True)
             notifications.extend(result.notifications)
             failed += sum(i.failed_records for i in result.invocations)
-        findings: list[Finding] = []
+        rows: list[Row] = []
         for page in client("securityhub").get_paginator("get_findings").paginate():
-            findings.extend(from_asff(finding) for finding in page["Findings"])
-        print(f"Findings in Security Hub ({len(findings)}):\n")
-        print(findings_table(findings))
-        print(f"\nNotifications sent ({len(notifications)}):\n")
+            rows.extend(row(from_asff(finding)) for finding in page["Findings"])
+        screen = console()
+        screen.print(f"Findings in Security Hub ({len(rows)}):\n")
+        show(screen, findings_table(rows, screen.width))
+        print(f"\nNotifications sent ({len(notifications)}), as subscribers receive them:\n", flush=True)
         for notification in notifications:
-            body = notification["message"]
-            print(f"  {notification['subject']}")
-            if "text" in body:
-                print("\n".join(f"      {line}" for line in body["text"].splitlines()))
-                continue
-            print(f"      {body['remediation']['Text'][:110]}")
-            print(f"      {body['console_url'][:110]}")
+            # printed as sent: the body's lines (and its console link) are never cut or wrapped
+            print(f"Subject: {notification['subject']}")
+            print(notification["message"])
     return 1 if failed else 0
 
 

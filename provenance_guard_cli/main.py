@@ -12,15 +12,18 @@ from pathlib import Path
 
 from provenance_guard.model import Severity
 from provenance_guard.settings import ENV_REGISTRY_URL
+from provenance_guard_cli.output.formats import FORMAT_NAMES
 from provenance_guard_cli.routes import PROJECT_ROOT
 from provenance_guard_cli.sample_account import DEMO_POLICY
 
-DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml"
+DEFAULT_POLICY = PROJECT_ROOT / "policy.yaml" if (PROJECT_ROOT / "policy.yaml").is_file() else Path("policy.yaml")
+"""The checkout's policy when run from it; installed on its own, `policy.yaml` in the current directory."""
 
 
 CANNOT_RUN = 2
-"""Exit code when a verb could not do its job (bad file, unreachable endpoint, refused AWS call);
-1 stays reserved for what a verb reports: an invalid policy, failed records, `--fail-on` findings."""
+"""Exit code when a verb could not do its job (bad file, unreachable endpoint, refused AWS call, bad
+arguments); 1 is for what a verb reports: an invalid policy, failed records, a tripped `--fail-on` gate, a
+`--resource` that does not exist. 0: done, nothing to report (docs/commands.md)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,8 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _controls(args: argparse.Namespace) -> int:
     from provenance_guard.controls import registry
-    from provenance_guard_cli.output import table
+    from provenance_guard_cli.output.terminal import console, plain_table, show
 
+    if args.framework:
+        return _framework(args)
     if args.json:
         print(
             json.dumps(
@@ -52,7 +57,11 @@ def _controls(args: argparse.Namespace) -> int:
                         "resource": c.resource_kind.asff_type,
                         "resource_kind": c.resource_kind.value,
                         "permissions": list(c.permissions),
-                        "remediation": {"text": c.remediation_text, "url": c.remediation_url},
+                        "remediation": {
+                            "text": c.remediation_text,
+                            "url": c.remediation_url,
+                            "by_reason": dict(c.remediation_by_reason),
+                        },
                         "related_requirements": list(c.related_requirements),
                     }
                     for c in registry
@@ -62,8 +71,51 @@ def _controls(args: argparse.Namespace) -> int:
         )
         return 0
     rows = [[c.id, c.severity.value, c.resource_kind.value, c.title, ", ".join(c.permissions)] for c in registry]
-    print(table(["ID", "SEVERITY", "RESOURCE", "TITLE", "PERMISSIONS"], rows, max_width=80))
+    headers = ["ID", "SEVERITY", "RESOURCE", "TITLE", "PERMISSIONS"]
+    show(console(), plain_table(headers, rows, wrap=("TITLE", "PERMISSIONS")))
     return 0
+
+
+def _framework(args: argparse.Namespace) -> int:
+    """`controls --framework NAME`: each requirement of the framework and the controls mapped to it."""
+    from provenance_guard.controls import registry
+    from provenance_guard.controls.frameworks import framework_named
+    from provenance_guard_cli.output.terminal import console, plain_table, show
+
+    framework = framework_named(args.framework)
+    mapping: dict[str, list[str]] = {}
+    for control in registry:
+        for related in control.related_requirements:
+            requirement = framework.requirement_id(related)
+            if requirement is not None:
+                mapping.setdefault(requirement, []).append(control.id)
+    ordered = sorted(mapping.items(), key=lambda item: _requirement_order(item[0]))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "framework": framework.name,
+                    "title": framework.title,
+                    "requirements": [
+                        {"id": r, "title": framework.requirements.get(r, ""), "controls": ids} for r, ids in ordered
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    rows = [[r, framework.requirements.get(r, ""), ", ".join(ids)] for r, ids in ordered]
+    screen = console()
+    screen.print(f"{framework.title}: {len(rows)} requirements mapped", highlight=False)
+    show(screen, plain_table(["REQUIREMENT", "TITLE", "CONTROLS"], rows, wrap=("TITLE", "CONTROLS")))
+    return 0
+
+
+def _requirement_order(requirement: str) -> tuple[object, ...]:
+    """CM-2 < CM-7 < CM-7(5) < CM-14; 2.5 < 16.5."""
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"[-.()]+", requirement) if part)
 
 
 def _policy_validate(args: argparse.Namespace) -> int:
@@ -107,7 +159,7 @@ def _policy_init(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from provenance_guard_cli.backing import ensure_backing, use_emulator_credentials
-    from provenance_guard_cli.output import event_json, event_summary
+    from provenance_guard_cli.output.events import event_json, event_summary
     from provenance_guard_cli.replay import Replayer
     from provenance_guard_cli.routes import load_template, routes_from_template
 
@@ -131,19 +183,56 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from provenance_guard_cli.evaluate import EvaluateOptions, as_json, evaluate, failing_at_or_above
-    from provenance_guard_cli.output import findings_table
+    from datetime import UTC, datetime
 
-    options = EvaluateOptions(args.policy, args.region, args.resource, args.do_import, args.table)
-    results = evaluate(options, progress=sys.stderr.isatty() and not args.json)  # errors: see main()
-    findings = [e.finding for e in results]
-    print(json.dumps(as_json(results), indent=2, default=str) if args.json else findings_table(findings))
-    if args.fail_on:
-        failing = failing_at_or_above(results, Severity(args.fail_on))
-        if failing:
-            print(f"{len(failing)} findings at or above {args.fail_on} failed", file=sys.stderr)
-            return 1
-    return 0
+    from provenance_guard_cli.evaluate import EvaluateOptions, Evaluation
+    from provenance_guard_cli.output.terminal import console, progress_bar
+    from provenance_guard_cli.output.writers import open_outputs
+    from provenance_guard_cli.report import Gate, Imported, Tally, gate_message, product_version
+
+    formats = args.output_format or (["json"] if args.json else ["table"])
+    options = EvaluateOptions(
+        policy=args.policy,
+        regions=args.regions or (),
+        resources=args.resource,
+        controls=args.controls or (),
+        do_import=args.do_import,
+        table=args.table,
+        profile=args.profile,
+        role_arn=args.role_arn,
+        registry_url=args.registry_url,
+    )
+    gate = Gate(args.fail_on, args.allow_unknown) if args.fail_on else None
+    err = console(sys.stderr)
+    evaluation = Evaluation(options)  # errors: see main()
+    target = evaluation.target
+    tally = Tally(target.account, target.regions, args.policy, datetime.now(UTC))
+    tally.imported = Imported() if args.do_import else None
+    output_dir = Path(args.output_dir) if args.output_dir else None
+    with open_outputs(formats, output_dir, sys.stdout, tally, product_version()) as outputs:
+        with progress_bar(err, enabled=err.is_terminal) as progress:
+            for outcome in evaluation.pages(progress):
+                tally.add(outcome.findings, gate)
+                tally.missing_resources += [ref.arn for ref in outcome.missing]
+                if tally.imported is not None:
+                    tally.imported.imported += outcome.imported
+                    tally.imported.unchanged += outcome.unchanged
+                    tally.imported.archived += outcome.archived
+                outputs.add(outcome.findings)
+        tally.finished_at = datetime.now(UTC)
+        outputs.close(tally)
+    if tally.imported is not None:
+        done = tally.imported
+        print(
+            f"Security Hub: {done.imported} findings imported, {done.unchanged} unchanged, {done.archived} archived",
+            file=sys.stderr,
+        )
+    for path in outputs.paths:
+        print(f"wrote {path}", file=sys.stderr)
+    problems = gate_message(tally, gate)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _remediate(args: argparse.Namespace) -> int:
@@ -170,6 +259,15 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.policy), template=Path(args.template) if args.template else None)
 
 
+def _severity(text: str) -> Severity:
+    try:
+        return Severity(text.strip().upper())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a severity ({', '.join(s.value for s in Severity)})"
+        ) from None
+
+
 def _port(text: str) -> int:
     port = int(text) if text.isdigit() else 0
     if not 1 <= port <= 65535:
@@ -180,6 +278,7 @@ def _port(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provenance-guard",
+        fromfile_prefix_chars="@",
         description="SEC06-BP02 compliance for AWS: hardened images, trusted registries, verified signatures.",
     )
     parser.add_argument(
@@ -187,8 +286,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(required=True, metavar="VERB", dest="verb")
 
-    controls = verbs.add_parser("controls", help="list the control registry")
+    controls = verbs.add_parser("controls", help="list the control registry, or a framework's mapping")
     controls.add_argument("--json", action="store_true")
+    controls.add_argument(
+        "--framework",
+        metavar="NAME",
+        help="list the requirements of NAME (nist-800-53, cis-v8, well-architected, "
+        "security-hub) and the controls mapped to each",
+    )
     controls.set_defaults(run=_controls)
 
     policy = verbs.add_parser("policy", help="work with policy files").add_subparsers(required=True, metavar="ACTION")
@@ -210,18 +315,54 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--profile", help="an AWS profile of your configuration")
     init.set_defaults(run=_policy_init)
 
-    evaluate = verbs.add_parser("evaluate", help="run the controls against the live account (read-only)")
-    evaluate.add_argument("--policy", default=str(DEFAULT_POLICY))
-    evaluate.add_argument("--region", help="default: the region of your AWS configuration")
-    evaluate.add_argument("--resource", nargs="+", default=[], metavar="ARN", help="only these resources")
+    evaluate = verbs.add_parser(
+        "evaluate",
+        help="run the controls against the live account (read-only unless --import)",
+        description="Run the controls against the account of your AWS credentials, with the local policy file. "
+        "Exit 0: nothing tripped; 1: --fail-on tripped or a --resource does not exist; 2: cannot run. "
+        "Arguments can be read from a file: evaluate --resource @arns.txt",
+    )
+    evaluate.add_argument("--policy", default=str(DEFAULT_POLICY), help="the policy file (not the deployed parameter)")
+    evaluate.add_argument(
+        "--regions",
+        "--region",
+        dest="regions",
+        nargs="+",
+        action="extend",
+        metavar="REGION",
+        help="Regions to evaluate (default: the Region of your AWS configuration)",
+    )
+    evaluate.add_argument("--profile", help="the AWS profile to use (default: the default credential chain)")
+    evaluate.add_argument("--role-arn", help="assume this role (from --profile's credentials) to read the account")
+    evaluate.add_argument(
+        "--resource", nargs="+", action="extend", default=[], metavar="ARN", help="only these resources"
+    )
+    evaluate.add_argument("--controls", nargs="+", action="extend", metavar="ID", help="only these controls")
+    evaluate.add_argument(
+        "--registry-url",
+        default=os.environ.get(ENV_REGISTRY_URL) or None,
+        help="the registry for manifests and blobs (default $PROVENANCE_GUARD_REGISTRY_URL, else ECR's own)",
+    )
     evaluate.add_argument("--import", dest="do_import", action="store_true", help="import findings to Security Hub")
     evaluate.add_argument("--table", help="the deployed findings table, to diff and keep CreatedAt with --import")
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument(
+        "--output-format",
+        nargs="+",
+        action="extend",
+        choices=FORMAT_NAMES,
+        metavar="FORMAT",
+        help=f"{' | '.join(FORMAT_NAMES)} (default table; several need --output-dir)",
+    )
+    evaluate.add_argument("--output-dir", metavar="DIR", help="write each format to its own file in DIR")
+    evaluate.add_argument("--json", action="store_true", help="the same as --output-format json")
     evaluate.add_argument(
         "--fail-on",
-        choices=[s.value for s in Severity],
+        type=_severity,
         metavar="SEVERITY",
-        help="exit 1 when a finding at or above SEVERITY fails (a delivery-pipeline gate)",
+        help="exit 1 when a result at or above SEVERITY fails or cannot be judged (a delivery-pipeline gate)",
+    )
+    evaluate.add_argument(
+        "--allow-unknown", action="store_true", help="with --fail-on: NOT_AVAILABLE results do not trip the gate"
     )
     evaluate.set_defaults(run=_evaluate)
 

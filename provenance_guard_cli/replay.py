@@ -34,6 +34,7 @@ class EventResult:
     invocations: list[Invocation] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    """What SNS delivered: `subject`, `message` (the plain text people read) and filterable `attributes`."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class Replayer:
                 notifications.append(
                     {
                         "subject": envelope.get("Subject", ""),
-                        "message": _message(envelope["Message"]),
+                        "message": envelope["Message"],
                         "attributes": {k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()},
                     }
                 )
@@ -177,11 +178,3 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def _message(text: str) -> Any:
-    """A notification's body: the JSON of a finding's transition, or the text of a remediation notice."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return {"text": text}

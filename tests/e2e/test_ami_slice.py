@@ -59,7 +59,7 @@ def test_untrusted_owner_fails_and_notifies(client, replayer):
     assert finding["ProductFields"]["provenance-guard/Evidence/OwnerId"] == UNTRUSTED_ACCOUNT
     [notification] = result.notifications
     assert notification["attributes"] == {"severity": "HIGH", "control": "PG.AMI.1", "transition": "NEW_FAILURE"}
-    assert notification["message"]["resource"] == f"arn:aws:ec2:us-east-1::image/{image}"
+    assert f"Resource: arn:aws:ec2:us-east-1::image/{image}\n" in notification["message"]
 
 
 def test_public_then_reset_goes_critical_then_resolved(client, replayer):

@@ -148,3 +148,18 @@ def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
         main(["emulator", "--port", "99999"])
     assert exit_.value.code == 2
     assert "is not a port number" in capsys.readouterr().err
+
+
+def test_controls_lists_a_frameworks_mapping(capsys):
+    assert main(["controls", "--framework", "NIST-800-53", "--json"]) == 0
+    mapping = json.loads(capsys.readouterr().out)
+    assert mapping["title"] == "NIST SP 800-53 Rev. 5"
+    by_id = {r["id"]: r for r in mapping["requirements"]}
+    assert by_id["CM-14"]["title"] == "Signed Components"
+    assert "PG.ECR.3" in by_id["CM-14"]["controls"]
+    assert "PG.LAMBDA.1" in by_id["CM-14"]["controls"]
+
+
+def test_controls_refuses_an_unknown_framework(capsys):
+    assert main(["controls", "--framework", "iso-27001"]) == 2
+    assert "unknown framework 'iso-27001'" in capsys.readouterr().err

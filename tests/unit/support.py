@@ -176,7 +176,18 @@ class Inbox:
         return sns_messages(self.sqs, self.queue_url)
 
     def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(envelope["Message"]) for envelope in self.messages()]
+        """What each notification says, as a subscriber reads it: the filterable attributes (`control`,
+        `severity`, `transition`), the `status` the text reports, the `resource` line, and the `text`."""
+        bodies = []
+        for envelope in self.messages():
+            text = envelope["Message"]
+            attributes = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
+            status = "PASSED" if text.split("\n", 1)[0].split(" ", 3)[1:3] == ["now", "PASSES"] else "FAILED"
+            resource = next(
+                line.removeprefix("Resource: ") for line in text.splitlines() if line.startswith("Resource: ")
+            )
+            bodies.append({**attributes, "status": status, "resource": resource, "text": text})
+        return bodies
 
 
 def error_code(raised: pytest.ExceptionInfo[ClientError]) -> str:

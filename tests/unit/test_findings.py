@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,16 @@ def test_resource_compliance_and_remediation() -> None:
     assert built["Compliance"] == {
         "Status": "FAILED",
         "SecurityControlId": "PG.AMI.1",
-        "RelatedRequirements": ["AWS Well-Architected SEC06-BP02"],
+        "RelatedRequirements": [
+            "AWS Well-Architected SEC06-BP02",
+            "NIST.800-53.r5 CM-2",
+            "NIST.800-53.r5 CM-7(5)",
+            "NIST.800-53.r5 SR-3",
+            "NIST.800-53.r5 SR-11",
+            "CIS Controls v8/2.5",
+            "CIS Controls v8/4.1",
+            "CIS Controls v8/16.7",
+        ],
         "StatusReasons": [{"ReasonCode": "UNTRUSTED_OWNER", "Description": "owner 444455556666 is not trusted"}],
     }
     assert built["Remediation"] == {
@@ -286,6 +296,33 @@ def test_findings_are_valid_against_the_securityhub_service_model(built: dict[st
 
 
 PINNED = sorted((EVENTS.parent / "findings").glob("*.json"))
+# Regenerated on purpose for issue 13 (titles as requirements, remediation per reason, NIST SP 800-53 Rev. 5 and
+# CIS Controls v8 in RelatedRequirements): `python -m tests.unit.test_findings` rewrites each pinned finding with
+# its control's current wording and nothing else. Only a wording change an issue asks for should ever need it.
+
+
+def with_current_wording(pinned: Finding) -> Finding:
+    control = registry.get(pinned.control_id)
+    return replace(
+        pinned,
+        title=control.title,
+        description=control.description,
+        remediation_text=control.remediation_for(pinned.status, pinned.reasons),
+        remediation_url=control.remediation_url,
+        related_requirements=control.related_requirements,
+    )
+
+
+def regenerate() -> None:
+    for path in PINNED:
+        rewritten = to_asff(with_current_wording(from_asff(json.loads(path.read_text()))))
+        path.write_text(json.dumps(rewritten, indent=1) + "\n")
+
+
+@pytest.mark.parametrize("path", PINNED, ids=lambda path: path.stem)
+def test_pinned_asff_carries_the_controls_current_wording(path: Path) -> None:
+    pinned = from_asff(json.loads(path.read_text()))
+    assert pinned == with_current_wording(pinned)
 
 
 @pytest.mark.parametrize("path", PINNED, ids=lambda path: path.stem)
@@ -311,3 +348,7 @@ def test_pinned_asff_matches_a_fresh_build_of_the_same_verdict() -> None:
     rebuilt = finding(verdict, exemption=EXEMPTION, resource_details=pinned["Resources"][0]["Details"])
     assert json.dumps(rebuilt) == json.dumps(pinned)
     assert parse_time(rebuilt["CreatedAt"]) == T0
+
+
+if __name__ == "__main__":
+    regenerate()

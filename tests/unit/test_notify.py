@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -21,6 +20,7 @@ from provenance_guard.notify import (
     SnsNotifier,
     Transition,
     console_url,
+    message,
     render,
     transition,
 )
@@ -79,26 +79,30 @@ def test_transition_table(
     assert transition(previous_status, previous_state, make_finding(status, exempted=exempted)) is expected
 
 
-def test_render_new_failure() -> None:
+def test_render_new_failure_as_plain_text() -> None:
     finding = make_finding(verdict=PUBLIC, image="ami-0abcdef1234567890")
     entry = render(Notification(Transition.NEW_FAILURE, finding))
     assert entry["Subject"] == "[provenance-guard] CRITICAL PG.AMI.3 FAILED: image/ami-0abcdef1234567890"
-    body = json.loads(entry["Message"])
     control = registry.get("PG.AMI.3")
-    assert body == {
-        "transition": "NEW_FAILURE",
-        "control": "PG.AMI.3",
-        "title": f"PG.AMI.3 {control.title}",
-        "status": "FAILED",
-        "severity": "CRITICAL",
-        "resource": "arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890",
-        "account": finding.resource.account,
-        "region": REGION,
-        "reasons": ["the AMI is public"],
-        "remediation": {"Text": control.remediation_text, "Url": control.remediation_url},
-        "finding_id": finding.id,
-        "console_url": console_url(finding),
-    }
+    assert entry["Message"] == (
+        f"PG.AMI.3 FAILED (CRITICAL): {control.title}\n"
+        "\n"
+        "Resource: arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890\n"
+        f"Account:  {finding.resource.account}\n"
+        f"Region:   {REGION}\n"
+        "\n"
+        "Why:\n"
+        "  - the AMI is public\n"
+        "\n"
+        "What to do:\n"
+        f"  {control.remediation_by_reason['PUBLIC']}\n"
+        f"  Documentation: {control.remediation_url}\n"
+        "\n"
+        "The finding in Security Hub:\n"
+        f"{console_url(finding)}\n"
+        "\n"
+        f"Finding id: {finding.id}\n"
+    )
     assert entry["MessageAttributes"] == {
         "severity": {"DataType": "String", "StringValue": "CRITICAL"},
         "control": {"DataType": "String", "StringValue": "PG.AMI.3"},
@@ -106,10 +110,36 @@ def test_render_new_failure() -> None:
     }
 
 
-def test_render_resolved() -> None:
-    entry = render(Notification(Transition.RESOLVED, make_finding("PASSED")))
+def test_remediation_follows_the_reason() -> None:
+    share = Verdict.failed("PG.AMI.3", (Reason("UNEXPECTED_SHARE", "shared with account 999988887777"),), {})
+    _, public = message(Notification(Transition.NEW_FAILURE, make_finding(verdict=PUBLIC)))
+    _, shared = message(Notification(Transition.NEW_FAILURE, make_finding(verdict=share)))
+    assert "Remove=[{Group=all}]" in public
+    assert "ami.allowed_share_targets" not in public
+    assert "ami.allowed_share_targets" in shared
+    assert "Group=all" not in shared
+
+
+def test_render_resolved_carries_no_remediation() -> None:
+    finding = make_finding("PASSED")
+    entry = render(Notification(Transition.RESOLVED, finding))
     assert " PG.AMI.1 now PASSES: " in entry["Subject"]
-    assert json.loads(entry["Message"])["transition"] == "RESOLVED"
+    text = entry["Message"]
+    assert text.startswith(f"PG.AMI.1 now PASSES (HIGH): {finding.title}\n")
+    assert "Why it passes now:\n  - trusted\n" in text
+    assert "What to do" not in text
+    assert finding.remediation_text not in text
+    assert finding.remediation_url not in text
+    assert entry["MessageAttributes"]["transition"] == {"DataType": "String", "StringValue": "RESOLVED"}
+
+
+def test_the_console_link_is_never_cut_or_wrapped() -> None:
+    long_ref = ResourceRef(LAMBDA_FUNCTION, "f" * 64, "111122223333", REGION)
+    verdict = Verdict.failed("PG.LAMBDA.1", (Reason("NOT_ENFORCED", "x" * 300),), {})
+    finding = build_finding(registry.get("PG.LAMBDA.1"), verdict, long_ref, observed_at=T0)
+    _, text = message(Notification(Transition.NEW_FAILURE, finding))
+    assert console_url(finding) in text.splitlines()
+    assert len(console_url(finding)) > 110  # where the demo used to cut it
 
 
 def test_subject_is_short_ascii_without_line_breaks() -> None:
@@ -149,11 +179,9 @@ def test_delivered_to_subscribers_with_filterable_attributes(notifier: SnsNotifi
     assert [n.finding.id for n in sent] == [finding.id]
     [envelope] = notifications.messages()
     assert envelope["Subject"] == render(sent[0])["Subject"]
-    body = json.loads(envelope["Message"])
-    assert (body["control"], body["severity"], body["finding_id"]) == ("PG.AMI.3", "CRITICAL", finding.id)
-    assert body["resource"] == finding.resource.arn
-    assert body["remediation"]["Url"].startswith("https://docs.aws.amazon.com/")
-    assert body["console_url"] == console_url(finding)
+    assert envelope["Message"] == render(sent[0])["Message"]
+    assert f"Resource: {finding.resource.arn}\n" in envelope["Message"]
+    assert console_url(finding) in envelope["Message"].splitlines()
     assert envelope["MessageAttributes"]["severity"] == {"Type": "String", "Value": "CRITICAL"}
     assert envelope["MessageAttributes"]["control"] == {"Type": "String", "Value": "PG.AMI.3"}
 
@@ -201,7 +229,7 @@ def test_more_than_ten_notifications_are_sent_in_several_batches(
     batch = [Notification(Transition.NEW_FAILURE, make_finding(image=f"ami-{i:04d}")) for i in range(23)]
     assert len(notifier.send(batch, Severity.LOW)) == 23
     assert calls == [10, 10, 3]
-    delivered = {json.loads(e["Message"])["finding_id"] for e in notifications.messages()}
+    delivered = {e["Message"].rsplit("Finding id: ", 1)[1].strip() for e in notifications.messages()}
     assert delivered == {n.finding.id for n in batch}
 
 

@@ -39,7 +39,7 @@ class Finding:
     """Deterministic from (account, region, control, resource): re-evaluation updates one finding."""
     control_id: str
     title: str
-    """The control's title."""
+    """The control's title: its requirement ("AMI should ...")."""
     description: str
     """The control's description."""
     resource: ResourceRef
@@ -49,6 +49,7 @@ class Finding:
     reasons: tuple[Reason, ...]
     evidence: Mapping[str, str]
     remediation_text: str
+    """What to do about this result's reasons (the control's per-reason text, or its default)."""
     remediation_url: str
     related_requirements: tuple[str, ...]
     created_at: datetime
@@ -113,7 +114,7 @@ def build_finding(
         severity=verdict.severity or control.severity,
         reasons=verdict.reasons,
         evidence=dict(verdict.evidence),
-        remediation_text=control.remediation_text,
+        remediation_text=control.remediation_for(verdict.status, verdict.reasons),
         remediation_url=control.remediation_url,
         related_requirements=control.related_requirements,
         created_at=observed_at,

@@ -1,8 +1,10 @@
-"""Notifications on transitions only: a new FAILED finding, or FAILED -> PASSED (SNS)."""
+"""Notifications on transitions only: a new FAILED finding, or FAILED -> PASSED (SNS).
+
+What people read is rendered in one place, `message` (a `Notification` -> subject and plain text), for
+every channel that delivers it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,34 +73,41 @@ def finding_url(region: str, finding_id: str) -> str:
     return f"https://{region}.console.aws.amazon.com/securityhub/home?region={region}#/findings?search={search}"
 
 
-def render(notification: Notification) -> dict[str, Any]:
-    """One SNS `PublishBatch` entry: readable subject, JSON body, attributes subscribers can filter on."""
+def message(notification: Notification) -> tuple[str, str]:
+    """The (subject, plain-text body) people read, by e-mail or any other channel: what failed, why, on
+    which resource, what to do about this reason, and the finding in the console (a link never cut or
+    wrapped). A "now PASSES" message says what passes now and carries no remediation."""
     finding = notification.finding
-    control_id = finding.control_id
-    severity = finding.severity
-    resource = finding.resource.arn
-    verb = "FAILED" if notification.transition is Transition.NEW_FAILURE else "now PASSES"
-    subject = f"[provenance-guard] {severity.value} {control_id} {verb}: {_short(resource)}"
-    body = {
-        "transition": notification.transition.value,
-        "control": control_id,
-        "title": f"{control_id} {finding.title}",
-        "status": finding.status.value,
-        "severity": severity.value,
-        "resource": resource,
-        "account": finding.resource.account,
-        "region": finding.resource.region,
-        "reasons": [r.description for r in finding.reasons],
-        "remediation": {"Text": finding.remediation_text, "Url": finding.remediation_url},
-        "finding_id": finding.id,
-        "console_url": console_url(finding),
-    }
+    resource = finding.resource
+    failed = notification.transition is Transition.NEW_FAILURE
+    verb = "FAILED" if failed else "now PASSES"
+    subject = f"[provenance-guard] {finding.severity.value} {finding.control_id} {verb}: {_short(resource.arn)}"
+    lines = [
+        f"{finding.control_id} {verb} ({finding.severity.value}): {finding.title}",
+        "",
+        f"Resource: {resource.arn}",
+        f"Account:  {resource.account}",
+        f"Region:   {resource.region}",
+        "",
+        "Why:" if failed else "Why it passes now:",
+        *(f"  - {reason.description}" for reason in finding.reasons),
+    ]
+    if failed:
+        lines += ["", "What to do:", f"  {finding.remediation_text}", f"  Documentation: {finding.remediation_url}"]
+    lines += ["", "The finding in Security Hub:", console_url(finding), "", f"Finding id: {finding.id}"]
+    return _ascii(subject)[:MAX_SUBJECT], "\n".join(lines) + "\n"
+
+
+def render(notification: Notification) -> dict[str, Any]:
+    """One SNS `PublishBatch` entry: the readable subject and text, and attributes subscribers can filter on."""
+    finding = notification.finding
+    subject, text = message(notification)
     return {
-        "Subject": _ascii(subject)[:MAX_SUBJECT],
-        "Message": json.dumps(body, indent=2),
+        "Subject": subject,
+        "Message": text,
         "MessageAttributes": {
-            "severity": {"DataType": "String", "StringValue": severity.value},
-            "control": {"DataType": "String", "StringValue": control_id},
+            "severity": {"DataType": "String", "StringValue": finding.severity.value},
+            "control": {"DataType": "String", "StringValue": finding.control_id},
             "transition": {"DataType": "String", "StringValue": notification.transition.value},
         },
     }

@@ -18,16 +18,19 @@ OWNER_ALIASES = ("amazon", "aws-marketplace")
 
 @registry.register(
     id="PG.AMI.1",
-    title="AMI comes from a trusted owner or an approved Image Builder pipeline",
+    title="AMI should come from a trusted owner or an approved Image Builder pipeline",
     severity=Severity.HIGH,
     resource_kind=AMI,
     remediation_text=(
-        "Launch compute only from hardened images you control: rebuild this image with an approved "
-        "EC2 Image Builder pipeline (the golden pipeline), then deregister it; or, if its owner is "
-        "trustworthy, add the owner account to ami.trusted_owners in the policy."
+        "Launch compute only from your golden images: rebuild this AMI with an approved EC2 Image Builder "
+        "pipeline and deregister it. If its owner account is trustworthy, ask the provenance-guard policy "
+        "owners to add it to ami.trusted_owners (the accounts trusted to publish AMIs); if an approved "
+        "pipeline built it, add the pipeline's ARN to ami.approved_pipelines."
     ),
     remediation_url="https://docs.aws.amazon.com/imagebuilder/latest/userguide/manage-pipelines.html",
     permissions=READ_AMI + READ_IMAGE_BUILDER,
+    nist=("CM-2", "CM-7(5)", "SR-3", "SR-11"),
+    cis=("2.5", "4.1", "16.7"),
 )
 def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The AMI's owner is in ami.trusted_owners (self, amazon, aws-marketplace or an account id), or
@@ -61,7 +64,7 @@ def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> V
 
 @registry.register(
     id="PG.AMI.3",
-    title="AMI is not public and is shared only with allowed accounts, organizations and OUs",
+    title="AMI should not be public and should be shared only with allowed accounts, organizations and OUs",
     severity=Severity.HIGH,
     resource_kind=AMI,
     remediation_text=(
@@ -71,6 +74,25 @@ def trusted_owner(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> V
     ),
     remediation_url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html",
     permissions=READ_AMI + READ_LAUNCH_PERMISSIONS,
+    remediation_by_reason={
+        "PUBLIC": (
+            "Make the AMI private now: aws ec2 modify-image-attribute --image-id <ami> --launch-permission "
+            "'Remove=[{Group=all}]'; then turn on block public access for AMIs in every Region (aws ec2 "
+            "enable-image-block-public-access --image-block-public-access-state block-new-sharing)."
+        ),
+        "UNEXPECTED_SHARE": (
+            "Remove the launch permission of each account, organization or OU named in the reasons (aws ec2 "
+            "modify-image-attribute --image-id <ami> --launch-permission 'Remove=[{UserId=<account>}]', or "
+            "OrganizationArn= / OrganizationalUnitArn=). If the share is intended, ask the provenance-guard "
+            "policy owners to add the target to ami.allowed_share_targets (who AMIs may be shared with)."
+        ),
+        "NOT_OWNER": (
+            "Only the owning account can read an AMI's launch permissions: its sharing is judged where "
+            "provenance-guard runs in the owner's account."
+        ),
+    },
+    nist=("AC-3", "AC-6", "AC-21"),
+    cis=("3.3",),
 )
 def sharing_restricted(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The AMI is not public, and each launch permission names an account, organization or OU in

@@ -16,7 +16,7 @@ READ_AMI = ("ec2:DescribeImages",)
 
 @registry.register(
     id="PG.AMI.2",
-    title="AMI carries hardening evidence (CIS/STIG component or required tags)",
+    title="AMI should carry hardening evidence (a CIS or STIG hardening component, or the required tags)",
     severity=Severity.MEDIUM,
     resource_kind=AMI,
     remediation_text=(
@@ -26,6 +26,20 @@ READ_AMI = ("ec2:DescribeImages",)
     ),
     remediation_url="https://docs.aws.amazon.com/imagebuilder/latest/userguide/ib-stig.html",
     permissions=(*READ_AMI, GET_IMAGE),
+    remediation_by_reason={
+        "NO_HARDENING_COMPONENT": (
+            "Rebuild the image with an EC2 Image Builder recipe that includes a hardening component matching "
+            "ami.hardening.required_components (the component ARNs that count as hardening, such as the "
+            "AWS-managed CIS or STIG components), then move launch templates to the new AMI."
+        ),
+        "MISSING_HARDENING_TAG": (
+            "If the image was hardened another way, tag it with every tag of ami.hardening.required_tags (the "
+            "tags that record hardening) set to an allowed value: aws ec2 create-tags --resources <ami> "
+            "--tags Key=<key>,Value=<value>."
+        ),
+    },
+    nist=("CM-2", "CM-6", "CM-7"),
+    cis=("4.1", "16.7"),
 )
 def hardening_evidence(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The AMI was built by Image Builder from a recipe with a component matching
@@ -68,7 +82,7 @@ def hardening_evidence(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext)
 
 @registry.register(
     id="PG.AMI.4",
-    title="AMI snapshots are encrypted",
+    title="AMI snapshots should be encrypted",
     severity=Severity.MEDIUM,
     resource_kind=AMI,
     remediation_text=(
@@ -78,6 +92,8 @@ def hardening_evidence(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext)
     remediation_url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AMIEncryption.html",
     permissions=READ_AMI,
     related_requirements=("Security Hub CSPM EC2.7",),
+    nist=("SC-28", "SC-28(1)"),
+    cis=("3.11",),
 )
 def encrypted_snapshots(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """Every EBS block device of the AMI has an encrypted snapshot (when ami.require_encrypted_snapshots)."""
@@ -102,7 +118,7 @@ def encrypted_snapshots(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext
 
 @registry.register(
     id="PG.AMI.5",
-    title="AMI is fresh: younger than the maximum age, with a deprecation time not yet reached, not disabled",
+    title="AMI should be fresh: younger than the maximum age, before its deprecation time, and not disabled",
     severity=Severity.MEDIUM,
     resource_kind=AMI,
     remediation_text=(
@@ -112,6 +128,29 @@ def encrypted_snapshots(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext
     ),
     remediation_url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html",
     permissions=READ_AMI,
+    remediation_by_reason={
+        "TOO_OLD": (
+            "Rebuild the image from the golden pipeline instead of patching it, move launch templates and "
+            "Auto Scaling groups to the new AMI, then deprecate this one. The oldest an AMI may be is "
+            "ami.max_age_days."
+        ),
+        "NO_DEPRECATION_TIME": (
+            "Set a deprecation time so its users know when to move on: aws ec2 enable-image-deprecation "
+            "--image-id <ami> --deprecate-at <time> (Image Builder distribution settings can set one on every "
+            "new AMI)."
+        ),
+        "DEPRECATED": (
+            "The AMI is past its deprecation time: move launch templates and Auto Scaling groups to its "
+            "successor, then disable or deregister it."
+        ),
+        "DISABLED": (
+            "A disabled AMI launches nothing new: move whatever still refers to it to a current golden AMI "
+            "and deregister it, or re-enable it (aws ec2 enable-image --image-id <ami>) if it was disabled by "
+            "mistake."
+        ),
+    },
+    nist=("CM-2", "SI-2"),
+    cis=("4.1", "7.3"),
 )
 def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The AMI is younger than ami.max_age_days, has a deprecation time when
@@ -147,7 +186,7 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
 
 @registry.register(
     id="PG.AMI.6",
-    title="AMI requires IMDSv2",
+    title="AMI should require IMDSv2",
     severity=Severity.MEDIUM,
     resource_kind=AMI,
     remediation_text=(
@@ -157,6 +196,8 @@ def freshness(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdi
     remediation_url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-new-instances.html",
     permissions=READ_AMI,
     related_requirements=("Security Hub CSPM EC2.8",),
+    nist=("AC-3", "AC-6", "CM-2", "CM-6"),
+    cis=("4.1",),
 )
 def requires_imdsv2(ami: AmiSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The AMI's ImdsSupport is v2.0 (when ami.require_imdsv2)."""

@@ -19,7 +19,7 @@ DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.d
 
 @registry.register(
     id="PG.ECR.4",
-    title="Container image comes from a trusted registry (base image, pull-through upstream, replication source)",
+    title="Container images should come from trusted registries (base image, pull-through upstream, replica source)",
     severity=Severity.MEDIUM,
     resource_kind=ECR_IMAGE,
     remediation_text=(
@@ -30,6 +30,35 @@ DOCKER_HUB_ALIASES = ("index.docker.io", "registry-1.docker.io", "registry.hub.d
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html",
     permissions=READ_IMAGE,
+    remediation_by_reason={
+        "NO_BASE_IMAGE": (
+            "Record the base image when building: BuildKit's --annotation "
+            "org.opencontainers.image.base.name=<ref>, or LABEL org.opencontainers.image.base.name=<ref> in "
+            "the Dockerfile; then rebuild and push."
+        ),
+        "UNTRUSTED_BASE_IMAGE": (
+            "Rebuild FROM a base image in a trusted registry. If the registry named in the reasons is "
+            "trustworthy, ask the provenance-guard policy owners to add it to container.trusted_registries "
+            "(the registries and path prefixes images may come from)."
+        ),
+        "UNTRUSTED_UPSTREAM": (
+            "This pull-through cache mirrors an untrusted upstream: delete the cache rule (aws ecr "
+            "delete-pull-through-cache-rule) or point it at a trusted registry; if the upstream is "
+            "trustworthy, ask the provenance-guard policy owners to add it to container.trusted_registries."
+        ),
+        "UNTRUSTED_REPLICATION_SOURCE": (
+            "Replicate only from trusted registries: change the source registry's replication rules or the "
+            "source declared for this repository in container.replicated_repositories; if the source is "
+            "trustworthy, ask the provenance-guard policy owners to add it to container.trusted_registries."
+        ),
+        "UNREADABLE": (
+            "The image's manifest or configuration could not be read through the registry: check that the "
+            "registry is reachable from where provenance-guard runs (for the CLI, --registry-url or "
+            "PROVENANCE_GUARD_REGISTRY_URL)."
+        ),
+    },
+    nist=("SR-3", "SR-4", "SR-11"),
+    cis=("16.5",),
 )
 def trusted_provenance(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The base image the image records (OCI annotation or config label org.opencontainers.image.base.name)

@@ -14,7 +14,7 @@ READ_REPOSITORY = (DESCRIBE_REPOSITORIES, LIST_TAGS)
 
 @registry.register(
     id="PG.ECR.1",
-    title="ECR repository is covered by scan on push or continuous scanning",
+    title="ECR repositories should be covered by scan on push or continuous scanning",
     severity=Severity.MEDIUM,
     resource_kind=ECR_REPOSITORY,
     remediation_text=(
@@ -26,6 +26,14 @@ READ_REPOSITORY = (DESCRIBE_REPOSITORIES, LIST_TAGS)
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html",
     permissions=(*READ_REPOSITORY, GET_REGISTRY_SCANNING),
     related_requirements=("Security Hub CSPM ECR.1",),
+    remediation_by_reason={
+        "MANUAL_ONLY": (
+            "The registry scanning rule that matches this repository scans only on request: change its "
+            "frequency to SCAN_ON_PUSH or CONTINUOUS_SCAN (aws ecr put-registry-scanning-configuration)."
+        ),
+    },
+    nist=("RA-5",),
+    cis=("7.5",),
 )
 def scanning_enabled(repo: EcrRepositorySnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """A registry scanning rule (BASIC or ENHANCED, WILDCARD filters) with SCAN_ON_PUSH or
@@ -58,7 +66,7 @@ def scanning_enabled(repo: EcrRepositorySnapshot, policy: Policy, ctx: Evaluatio
 
 @registry.register(
     id="PG.ECR.2",
-    title="ECR repository has immutable image tags",
+    title="ECR repositories should have immutable image tags",
     severity=Severity.MEDIUM,
     resource_kind=ECR_REPOSITORY,
     remediation_text=(
@@ -69,6 +77,15 @@ def scanning_enabled(repo: EcrRepositorySnapshot, policy: Policy, ctx: Evaluatio
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html",
     permissions=READ_REPOSITORY,
     related_requirements=("Security Hub CSPM ECR.2",),
+    remediation_by_reason={
+        "MUTABLE_EXCLUSION": (
+            "Narrow the repository's mutability exclusion filters to the tags container.allowed_mutable_tags "
+            "lists (the tags a repository may leave mutable, such as latest); if another tag must stay "
+            "mutable, ask the provenance-guard policy owners to add it there."
+        ),
+    },
+    nist=("CM-2", "SI-7"),
+    cis=("4.1",),
 )
 def immutable_tags(repo: EcrRepositorySnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """Tag mutability is IMMUTABLE, or IMMUTABLE_WITH_EXCLUSION where every exclusion filter is covered

@@ -26,7 +26,7 @@ MAX_EVIDENCE = 1000
 
 @registry.register(
     id="PG.ECR.5",
-    title="Container image's latest vulnerability scan is within the policy's thresholds",
+    title="Container images should have no more vulnerabilities than the policy's thresholds allow",
     severity=Severity.HIGH,
     resource_kind=ECR_IMAGE,
     remediation_text=(
@@ -36,6 +36,11 @@ MAX_EVIDENCE = 1000
     ),
     remediation_url="https://docs.aws.amazon.com/inspector/latest/user/scanning-ecr.html",
     permissions=READ_IMAGE,
+    remediation_by_reason={
+        "NO_COMPLETED_SCAN": "The image has no completed scan yet: see its PG.ECR.6 finding.",
+    },
+    nist=("RA-5", "SI-2"),
+    cis=("7.4", "7.7"),
 )
 def vulnerabilities_within_thresholds(
     image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext
@@ -80,7 +85,7 @@ def vulnerabilities_within_thresholds(
 
 @registry.register(
     id="PG.ECR.6",
-    title="Container image has a completed scan and is younger than the maximum age",
+    title="Container images should have a completed scan and be younger than the maximum age",
     severity=Severity.MEDIUM,
     resource_kind=ECR_IMAGE,
     remediation_text=(
@@ -90,6 +95,25 @@ def vulnerabilities_within_thresholds(
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-troubleshooting.html",
     permissions=READ_IMAGE,
+    remediation_by_reason={
+        "TOO_OLD": (
+            "Rebuild and push the image regularly (container.max_age_days is the oldest an image may be), "
+            "move workloads to the new digest, then delete this one."
+        ),
+        "NO_COMPLETED_SCAN": (
+            "Make sure a scanning rule covers the repository (see PG.ECR.1) and scan the image: aws ecr "
+            "start-image-scan, or wait for Amazon Inspector's enhanced scan."
+        ),
+        "SCAN_UNSUPPORTED_IMAGE": (
+            "ECR cannot scan this image's operating system: rebuild it on a base image that ECR scanning supports."
+        ),
+        "SCAN_FAILED": (
+            "The scan failed: start it again (aws ecr start-image-scan) and, if it keeps failing, read the "
+            "scan status description in the reasons."
+        ),
+    },
+    nist=("RA-5", "SI-2"),
+    cis=("7.4", "7.5"),
 )
 def scanned_and_fresh(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The image has a completed scan (not FAILED, UNSUPPORTED_IMAGE or another failure status, and

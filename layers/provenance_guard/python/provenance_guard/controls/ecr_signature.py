@@ -29,7 +29,7 @@ MAX_VALUE = 1000
 
 @registry.register(
     id="PG.ECR.3",
-    title="Container image carries a signature that verifies under the policy's trust policy",
+    title="Container images should carry a signature that verifies under the policy's trust policy",
     severity=Severity.HIGH,
     resource_kind=ECR_IMAGE,
     remediation_text=(
@@ -40,6 +40,29 @@ MAX_VALUE = 1000
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-signing.html",
     permissions=READ_IMAGE + READ_SIGNING,
+    remediation_by_reason={
+        "NOT_SIGNED": (
+            "Sign the image digest in the pipeline that builds it, with Notation (AWS Signer, ECR managed "
+            "signing or your own CA) or cosign, under an identity the matching trust policy lists, and push "
+            "the signature to the repository."
+        ),
+        "NO_TRUST_POLICY": (
+            "No trust policy covers this repository: ask the provenance-guard policy owners to add one to "
+            "container.signatures.trust_policies whose scopes match it (which signers are trusted for which "
+            "repositories)."
+        ),
+        "UNREADABLE": (
+            "The signatures could not be read through the registry: check that the registry is reachable from "
+            "where provenance-guard runs (for the CLI, --registry-url or PROVENANCE_GUARD_REGISTRY_URL); the "
+            "image is judged again at its next push or the next sweep."
+        ),
+        "MANAGED_SIGNING_FAILED": (
+            "ECR managed signing failed for this image: check the registry's signing configuration and the "
+            "AWS Signer profile it names (aws ecr get-signing-configuration), then push again."
+        ),
+    },
+    nist=("CM-14", "SI-7", "SI-7(15)", "SR-11"),
+    cis=("2.5",),
 )
 def signature_verifies(image: EcrImageSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """A signature manifest referring to this digest verifies (integrity, chain to a trusted root at

@@ -14,7 +14,7 @@ AMI_CONTROLS = (("PG.AMI.1", trusted_owner), ("PG.AMI.2", hardening_evidence), (
 
 @registry.register(
     id="PG.EC2.1",
-    title="Instance was launched from a trusted, hardened, fresh AMI",
+    title="EC2 instances should be launched from a trusted, hardened and fresh AMI",
     severity=Severity.HIGH,
     resource_kind=INSTANCE,
     remediation_text=(
@@ -29,6 +29,28 @@ AMI_CONTROLS = (("PG.AMI.1", trusted_owner), ("PG.AMI.2", hardening_evidence), (
         "ec2:DescribeImageAttribute",
         "imagebuilder:GetImage",
     ),
+    remediation_by_reason={
+        "AMI_NOT_FOUND": (
+            "The AMI is gone, so nothing shows what this instance runs: replace it with an instance launched "
+            "from a current golden AMI (update the launch template or Auto Scaling group, start an instance "
+            "refresh), then terminate it."
+        ),
+        "PG.AMI.1": (
+            "Replace the instance with one launched from an AMI of a trusted owner or approved pipeline (the "
+            "AMI's own PG.AMI.1 finding says why it is not): update the launch template or Auto Scaling "
+            "group, start an instance refresh, then terminate this instance."
+        ),
+        "PG.AMI.2": (
+            "Replace the instance with one launched from a hardened AMI (the AMI's PG.AMI.2 finding says what "
+            "is missing) through the launch template or Auto Scaling group and an instance refresh."
+        ),
+        "PG.AMI.5": (
+            "Replace the instance with one launched from a current golden AMI (the AMI's PG.AMI.5 finding "
+            "says why it is stale) through the launch template or Auto Scaling group and an instance refresh."
+        ),
+    },
+    nist=("CM-2", "CM-7(5)", "SR-3", "SR-11"),
+    cis=("4.1", "16.7"),
 )
 def launched_from_hardened_ami(instance: InstanceSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The instance's AMI passes PG.AMI.1 (trusted owner or pipeline), PG.AMI.2 (hardening evidence, when

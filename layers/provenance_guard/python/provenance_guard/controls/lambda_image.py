@@ -19,7 +19,7 @@ PG.LAMBDA.6 is NOT_AVAILABLE with the reason."""
 
 @registry.register(
     id="PG.LAMBDA.6",
-    title="Container-image Lambda function runs a trusted, signed, scanned image",
+    title="Container-image Lambda functions should run a trusted, signed and scanned image",
     severity=Severity.HIGH,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -29,6 +29,24 @@ PG.LAMBDA.6 is NOT_AVAILABLE with the reason."""
     ),
     remediation_url="https://docs.aws.amazon.com/lambda/latest/dg/images-create.html",
     permissions=READ_FUNCTION,
+    remediation_by_reason={
+        "UNTRUSTED_REGISTRY": (
+            "Push the image to a trusted registry (this account's ECR) and update the function to it; if the "
+            "registry is trustworthy, ask the provenance-guard policy owners to add it to "
+            "container.trusted_registries."
+        ),
+        "PG.ECR.3": (
+            "Sign the image digest the function runs (the image's PG.ECR.3 finding says why it does not "
+            "verify), or update the function to a signed digest, then publish a version and move the aliases."
+        ),
+        "PG.ECR.5": (
+            "Rebuild the image with its vulnerabilities fixed (see the image's PG.ECR.5 finding) and update "
+            "the function to the new digest (aws lambda update-function-code --image-uri <repo>@sha256:...), "
+            "then publish a version and move the aliases."
+        ),
+    },
+    nist=("SR-3", "SR-11", "SI-7(15)", "RA-5"),
+    cis=("2.5", "16.5"),
 )
 def image_provenance(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The image of $LATEST and of every version an alias points to comes from a registry in

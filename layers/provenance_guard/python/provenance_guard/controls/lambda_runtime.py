@@ -15,7 +15,7 @@ from provenance_guard.policy import Policy
 
 @registry.register(
     id="PG.LAMBDA.4",
-    title="Lambda layers come from trusted accounts (and are signed when required)",
+    title="Lambda layers should come from trusted accounts (and be signed when the policy requires it)",
     severity=Severity.HIGH,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -25,6 +25,24 @@ from provenance_guard.policy import Policy
     ),
     remediation_url="https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html",
     permissions=READ_FUNCTION,
+    remediation_by_reason={
+        "UNTRUSTED_LAYER_ACCOUNT": (
+            "Publish a reviewed copy of the layer in your own account and update the function and its "
+            "published versions to it; if the publishing account is trustworthy, ask the provenance-guard "
+            "policy owners to add it to lambda.trusted_layer_accounts (the accounts layers may come from)."
+        ),
+        "UNSIGNED_LAYER": (
+            "Sign the layer package with a profile in lambda.trusted_signing_profiles, publish it as a new "
+            "layer version and update the function to it (the policy's lambda.require_signed_layers is on)."
+        ),
+        "UNTRUSTED_LAYER_SIGNER": (
+            "Sign the layer again with a profile in lambda.trusted_signing_profiles, publish it as a new "
+            "layer version and update the function to it; if the profile in the reasons is trustworthy, ask "
+            "the provenance-guard policy owners to add it there."
+        ),
+    },
+    nist=("SR-3", "SR-4", "SR-11", "CM-14"),
+    cis=("2.6", "16.5"),
 )
 def layers_trusted(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """Every layer of $LATEST and of every version an alias points to was published by an account in
@@ -66,7 +84,7 @@ def layers_trusted(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationCo
 
 @registry.register(
     id="PG.LAMBDA.5",
-    title="Lambda runtime is supported and not about to be deprecated",
+    title="Lambda functions should use a supported runtime that is not about to be deprecated",
     severity=Severity.MEDIUM,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -77,6 +95,14 @@ def layers_trusted(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationCo
     remediation_url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
     permissions=READ_FUNCTION,
     related_requirements=("Security Hub CSPM Lambda.2",),
+    remediation_by_reason={
+        "UNKNOWN_RUNTIME": (
+            "provenance-guard's table of Lambda runtimes does not list this runtime: update provenance-guard, "
+            "or check the runtime against Lambda's runtime deprecation schedule yourself."
+        ),
+    },
+    nist=("SA-22", "SI-2"),
+    cis=("2.2",),
 )
 def runtime_supported(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """The runtime of $LATEST and of every version an alias points to is not deprecated and is not deprecated

@@ -15,7 +15,7 @@ CODE_SIGNING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-c
 
 @registry.register(
     id="PG.LAMBDA.1",
-    title="Lambda function enforces code signing",
+    title="Lambda functions should enforce code signing",
     severity=Severity.HIGH,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -25,6 +25,20 @@ CODE_SIGNING_URL = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-c
     ),
     remediation_url=CODE_SIGNING_URL,
     permissions=READ_FUNCTION + READ_CODE_SIGNING,
+    remediation_by_reason={
+        "NOT_ENFORCED": (
+            "Set the code signing configuration's UntrustedArtifactOnDeployment policy to Enforce (aws lambda "
+            "update-code-signing-config --code-signing-policies UntrustedArtifactOnDeployment=Enforce), so "
+            "Lambda refuses unsigned code instead of warning."
+        ),
+        "NO_CODE_SIGNING_CONFIG": (
+            "Create a code signing configuration (UntrustedArtifactOnDeployment Enforce, the trusted signing "
+            "profiles as allowed publishers), attach it with aws lambda put-function-code-signing-config, and "
+            "redeploy the function from a package signed with AWS Signer."
+        ),
+    },
+    nist=("CM-14", "SI-7(15)"),
+    cis=("2.5",),
 )
 def code_signing_enforced(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """A code signing configuration is attached to the .zip function and its UntrustedArtifactOnDeployment
@@ -52,7 +66,7 @@ def code_signing_enforced(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evalu
 
 @registry.register(
     id="PG.LAMBDA.2",
-    title="Lambda code signing allows only trusted publishers",
+    title="Lambda code signing should allow only trusted publishers",
     severity=Severity.HIGH,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -62,6 +76,11 @@ def code_signing_enforced(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evalu
     ),
     remediation_url="https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning-create.html",
     permissions=READ_FUNCTION + READ_CODE_SIGNING,
+    remediation_by_reason={
+        "NO_CODE_SIGNING_CONFIG": "Attach an enforcing code signing configuration first: see the PG.LAMBDA.1 finding.",
+    },
+    nist=("CM-14", "SI-7(15)", "SR-11"),
+    cis=("2.5",),
 )
 def trusted_publishers(fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict | None:
     """Every allowed publisher of the function's code signing configuration is a signing profile (or profile
@@ -94,7 +113,7 @@ def trusted_publishers(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evaluati
 
 @registry.register(
     id="PG.LAMBDA.3",
-    title="Deployed Lambda code is signed by a trusted signing profile",
+    title="Deployed Lambda code should be signed by a trusted signing profile",
     severity=Severity.HIGH,
     resource_kind=LAMBDA_FUNCTION,
     remediation_text=(
@@ -104,6 +123,23 @@ def trusted_publishers(fn: LambdaFunctionSnapshot, policy: Policy, ctx: Evaluati
     ),
     remediation_url=CODE_SIGNING_URL,
     permissions=READ_FUNCTION + READ_SIGNING_JOB,
+    remediation_by_reason={
+        "UNTRUSTED_SIGNER": (
+            "Sign the package again with a profile in lambda.trusted_signing_profiles (the AWS Signer "
+            "profiles trusted to sign Lambda code) and redeploy it; if the profile in the reasons is yours "
+            "and trustworthy, ask the provenance-guard policy owners to add it there."
+        ),
+        "SIGNATURE_REVOKED": (
+            "The signature was revoked: find out why, sign the code again with a valid profile, redeploy it, "
+            "publish a version and move the aliases to it."
+        ),
+        "SIGNATURE_EXPIRED": (
+            "Sign the code again (aws signer start-signing-job), redeploy it, publish a version and move the "
+            "aliases to it."
+        ),
+    },
+    nist=("CM-14", "SI-7", "SI-7(15)"),
+    cis=("2.5",),
 )
 def code_signed_by_trusted_profile(
     fn: LambdaFunctionSnapshot, policy: Policy, ctx: EvaluationContext

@@ -7,15 +7,19 @@ new must declare it here or its function will be denied at run time (and the reg
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from provenance_guard.model import ResourceKind, Severity, Verdict
+from provenance_guard.controls import frameworks
+from provenance_guard.model import Reason, ResourceKind, Severity, Status, Verdict
 from provenance_guard.policy import Policy
 
-WELL_ARCHITECTED = "AWS Well-Architected SEC06-BP02"
+WELL_ARCHITECTED = frameworks.WELL_ARCHITECTED.requirement("SEC06-BP02")
+MAX_REMEDIATION = 512
+"""ASFF `Remediation.Recommendation.Text` is at most 512 characters."""
+REASON_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$|^PG\.[A-Z0-9]+\.[1-9][0-9]*$")
 CONTROL_ID = re.compile(r"^PG\.(?P<family>[A-Z][A-Z0-9]*)\.[1-9][0-9]*$")
 """`PG.<FAMILY>.<n>`, the family being the judged kind's `ResourceKind.family`."""
 
@@ -52,6 +56,24 @@ class Control(Generic[SnapshotT]):
     related_requirements: tuple[str, ...]
     permissions: tuple[str, ...]
     evaluate: Evaluator
+    remediation_by_reason: Mapping[str, str] = field(default_factory=dict)
+    """Reason code -> what to do about that reason; `remediation_text` covers every other reason."""
+
+    def remediation_for(self, status: Status, reasons: Sequence[Reason]) -> str:
+        """What to do about this result: the text of each distinct failure reason (a composite code such
+        as `PG.AMI.1:UNTRUSTED_OWNER` falls back to `PG.AMI.1`), or the control's own text when no reason
+        has one, when the result passed, or when the texts together would not fit ASFF's 512 characters."""
+        if status is Status.PASSED:
+            return self.remediation_text
+        texts = []
+        for reason in reasons:
+            text = self.remediation_by_reason.get(reason.code) or self.remediation_by_reason.get(
+                reason.code.partition(":")[0]
+            )
+            if text and text not in texts:
+                texts.append(text)
+        joined = " ".join(texts)
+        return joined if texts and len(joined) <= MAX_REMEDIATION else self.remediation_text
 
 
 class DuplicateControlError(ValueError):
@@ -75,11 +97,28 @@ class ControlRegistry:
         remediation_url: str,
         permissions: tuple[str, ...],
         related_requirements: tuple[str, ...] = (),
+        remediation_by_reason: Mapping[str, str] | None = None,
+        nist: tuple[str, ...] = (),
+        cis: tuple[str, ...] = (),
     ) -> Callable[[Evaluator], Evaluator]:
         """Decorator registering a control's evaluation function under its declared metadata.
 
-        The function's docstring is the finding's description.
+        The function's docstring is the finding's description. `title` states the requirement ("AMI
+        should ..."), as Security Hub's own controls do; `remediation_by_reason` maps a reason code to what
+        to do about it (`remediation_text` is the default); `nist` and `cis` name the NIST SP 800-53 Rev. 5
+        controls and CIS Controls v8 safeguards the control maps to (`related_requirements`: others, such
+        as the overlapping Security Hub CSPM control).
         """
+        by_reason = dict(remediation_by_reason or {})
+        for code, text in by_reason.items():
+            if not REASON_CODE.match(code) or not text or len(text) > MAX_REMEDIATION:
+                raise ValueError(f"{id}: remediation for {code!r} must be a reason code and 1-512 characters")
+        requirements = (
+            WELL_ARCHITECTED,
+            *related_requirements,
+            *(frameworks.NIST_800_53.requirement(n) for n in nist),
+            *(frameworks.CIS_V8.requirement(c) for c in cis),
+        )
 
         def decorate(evaluate: Evaluator) -> Evaluator:
             if id in self._controls:
@@ -99,9 +138,10 @@ class ControlRegistry:
                 resource_kind=resource_kind,
                 remediation_text=remediation_text,
                 remediation_url=remediation_url,
-                related_requirements=(WELL_ARCHITECTED, *related_requirements),
+                related_requirements=requirements,
                 permissions=permissions,
                 evaluate=evaluate,
+                remediation_by_reason=by_reason,
             )
             return evaluate
 
