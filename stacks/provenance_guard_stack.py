@@ -20,6 +20,7 @@ from provenance_guard import settings as env
 from provenance_guard.policy_fields import to_document
 from stacks import checkov_skips
 from stacks.config import PROJECT_ROOT, StackConfig
+from stacks.constructs.chat import ChatChannels
 from stacks.constructs.event_pipeline import ARCHITECTURE, MAX_CONCURRENCY, RUNTIME, EventPipeline
 from stacks.constructs.findings_store import FindingsStore
 from stacks.constructs.key_policy import allow_service_use
@@ -112,6 +113,11 @@ class ProvenanceGuardStack(Stack):
                 actions=[remediation.ACTIONS[c] for c in sorted(enabled_remediations(config.policy))],
                 automatic=bool(automatic_remediations(config.policy)),
                 senders=[self.pipelines[spec.name] for spec in FUNCTIONS],
+            )
+        self.chat = None
+        if config.policy.notifications.chat:
+            self.chat = ChatChannels(
+                self, "ChatChannels", channels=config.policy.notifications.chat, topic=notifications.findings_topic
             )
         self.trail = None
         if config.create_trail:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from provenance_guard.notify import (
     NotificationError,
     SnsNotifier,
     Transition,
+    chat_message,
     console_url,
     message,
     render,
@@ -242,3 +244,45 @@ def test_sns_refusal_raises(notifier: SnsNotifier) -> None:
     finding = replace(make_finding(), reasons=(Reason("X", "x" * 300_000),))
     with pytest.raises(NotificationError, match="SNS refused 1 notifications"):
         notifier.send([Notification(Transition.NEW_FAILURE, finding)], Severity.LOW)
+
+
+# --- chat channels (AWS Chatbot custom notifications) -------------------------------------------------
+
+
+def test_the_chat_notification_follows_chatbots_custom_notification_schema() -> None:
+    """AWS Chatbot "Custom notifications": version 1.0, source custom, content with client-markdown text."""
+    notification = Notification(Transition.NEW_FAILURE, make_finding(verdict=PUBLIC, image="ami-0abcdef1234567890"))
+    chat = chat_message(notification)
+    assert (chat["version"], chat["source"]) == ("1.0", "custom")
+    assert chat["content"]["textType"] == "client-markdown"
+    assert chat["content"]["title"] == "CRITICAL PG.AMI.3 FAILED: image/ami-0abcdef1234567890"
+    assert "the AMI is public" in chat["content"]["description"]
+    assert notification.finding.remediation_text in chat["content"]["nextSteps"]
+    assert chat["content"]["nextSteps"][-1].endswith(console_url(notification.finding))
+    assert chat["metadata"]["relatedResources"] == [notification.finding.resource.arn]
+
+
+def test_a_resolved_chat_notification_carries_no_remediation() -> None:
+    chat = chat_message(Notification(Transition.RESOLVED, make_finding("PASSED")))
+    assert len(chat["content"]["nextSteps"]) == 1
+    assert "now PASSES" in chat["content"]["title"]
+
+
+def test_with_chat_channels_email_gets_the_text_and_https_the_chat_notification() -> None:
+    notification = Notification(Transition.NEW_FAILURE, make_finding(verdict=PUBLIC))
+    entry = render(notification, chat=True)
+    assert entry["MessageStructure"] == "json"
+    structured = json.loads(entry["Message"])
+    _, text = message(notification)
+    assert structured["default"] == structured["email"] == text
+    assert json.loads(structured["https"]) == chat_message(notification)
+    assert "MessageStructure" not in render(notification)
+
+
+def test_a_queue_subscriber_receives_the_text_when_chat_channels_subscribe(
+    notifier: SnsNotifier, notifications: Inbox
+) -> None:
+    notification = Notification(Transition.NEW_FAILURE, make_finding(verdict=PUBLIC))
+    notifier.send([notification], Severity.HIGH, chat=True)
+    [envelope] = notifications.messages()
+    assert envelope["Message"] == message(notification)[1]

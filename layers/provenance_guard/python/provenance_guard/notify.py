@@ -1,11 +1,13 @@
 """Notifications on transitions only: a new FAILED finding, or FAILED -> PASSED (SNS).
 
 What people read is rendered in one place, `message` (a `Notification` -> subject and plain text), for
-every channel that delivers it."""
+every channel that delivers it; `chat_message` gives the same content as an AWS Chatbot custom
+notification for Slack and Microsoft Teams channels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -31,8 +33,11 @@ class Notification:
 
 
 class Notifier(Protocol):
-    def send(self, notifications: Sequence[Notification], min_severity: Severity) -> list[Notification]:
-        """Send the notifications at or above `min_severity`; returns those sent."""
+    def send(
+        self, notifications: Sequence[Notification], min_severity: Severity, chat: bool = False
+    ) -> list[Notification]:
+        """Send the notifications at or above `min_severity` (`chat`: chat channels subscribe too);
+        returns those sent."""
         ...
 
 
@@ -98,13 +103,60 @@ def message(notification: Notification) -> tuple[str, str]:
     return _ascii(subject)[:MAX_SUBJECT], "\n".join(lines) + "\n"
 
 
-def render(notification: Notification) -> dict[str, Any]:
-    """One SNS `PublishBatch` entry: the readable subject and text, and attributes subscribers can filter on."""
+def chat_message(notification: Notification) -> dict[str, Any]:
+    """The same message as a custom notification of AWS Chatbot (Amazon Q Developer in chat applications),
+    which renders it in Slack's or Teams' markdown ("Custom notifications", event schema version 1.0)."""
+    finding = notification.finding
+    failed = notification.transition is Transition.NEW_FAILURE
+    verb = "FAILED" if failed else "now PASSES"
+    reasons = "\n".join(f"• {reason.description}" for reason in finding.reasons)
+    steps = [finding.remediation_text, f"Documentation: {finding.remediation_url}"] if failed else []
+    return chat_notification(
+        identifier=finding.id,
+        title=f"{finding.severity.value} {finding.control_id} {verb}: {_short(finding.resource.arn)}",
+        description=f"*{finding.title}*\n`{finding.resource.arn}`\n{reasons}",
+        next_steps=[*steps, f"The finding in Security Hub: {console_url(finding)}"],
+        keywords=[finding.control_id, finding.severity.value, notification.transition.value],
+        resources=[finding.resource.arn],
+    )
+
+
+def chat_notification(
+    *, identifier: str, title: str, description: str, next_steps: list[str], keywords: list[str], resources: list[str]
+) -> dict[str, Any]:
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": identifier,
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": description,
+            "nextSteps": next_steps,
+            "keywords": keywords,
+        },
+        "metadata": {"summary": title, "eventType": "provenance-guard", "relatedResources": resources},
+    }
+
+
+def sns_message(text: str, chat: Mapping[str, Any] | None) -> dict[str, str]:
+    """`Message` (and `MessageStructure`) of one publish: the text alone, or, when chat channels subscribe,
+    the text for e-mail and every other protocol and the chat notification for HTTPS subscribers (AWS
+    Chatbot subscribes over HTTPS)."""
+    if chat is None:
+        return {"Message": text}
+    structured = {"default": text, "email": text, "https": json.dumps(chat, separators=(",", ":"))}
+    return {"Message": json.dumps(structured), "MessageStructure": "json"}
+
+
+def render(notification: Notification, chat: bool = False) -> dict[str, Any]:
+    """One SNS `PublishBatch` entry: the readable subject and text (and, with `chat`, the chat channels'
+    notification), and attributes subscribers can filter on."""
     finding = notification.finding
     subject, text = message(notification)
     return {
         "Subject": subject,
-        "Message": text,
+        **sns_message(text, chat_message(notification) if chat else None),
         "MessageAttributes": {
             "severity": {"DataType": "String", "StringValue": finding.severity.value},
             "control": {"DataType": "String", "StringValue": finding.control_id},
@@ -120,12 +172,15 @@ class SnsNotifier:
         self._sns = sns
         self._topic_arn = topic_arn
 
-    def send(self, notifications: Sequence[Notification], min_severity: Severity) -> list[Notification]:
-        """Publish the notifications at or above the policy's minimum severity; returns those sent."""
+    def send(
+        self, notifications: Sequence[Notification], min_severity: Severity, chat: bool = False
+    ) -> list[Notification]:
+        """Publish the notifications at or above the policy's minimum severity (with `chat`, formatted for
+        the chat channels too); returns those sent."""
         wanted = [n for n in notifications if n.finding.severity.rank >= min_severity.rank]
         for start in range(0, len(wanted), SNS_BATCH_LIMIT):
             chunk = wanted[start : start + SNS_BATCH_LIMIT]
-            entries = [{"Id": f"n{index}", **render(n)} for index, n in enumerate(chunk)]
+            entries = [{"Id": f"n{index}", **render(n, chat)} for index, n in enumerate(chunk)]
             response = self._sns.publish_batch(TopicArn=self._topic_arn, PublishBatchRequestEntries=entries)
             if response.get("Failed"):
                 raise NotificationError(f"SNS refused {len(response['Failed'])} notifications: {response['Failed']}")

@@ -236,7 +236,8 @@ class Pipeline:
         report.new_failures.extend(n.finding for n in notifications if n.transition is Transition.NEW_FAILURE)
         for notifier in self._notifiers if notifications else ():
             # Before saving state: if a notifier fails, the retry re-imports and notifies again.
-            report.notified.extend(notifier.send(notifications, policy.notifications.min_severity))
+            chat = bool(policy.notifications.chat)
+            report.notified.extend(notifier.send(notifications, policy.notifications.min_severity, chat))
         if self._state is not None:
             self._state.save_many((c.finding, fingerprint(c.finding)) for c in imported)
         report.imported += len(imported)

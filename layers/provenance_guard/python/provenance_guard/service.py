@@ -79,11 +79,17 @@ def build_service(
         clients=clients,
         clock=clock,
         record=not read_only,
-        notify=[SnsRemediationNotice(clients.client("sns"), settings.topic_arn)]
+        notify=[
+            SnsRemediationNotice(clients.client("sns"), settings.topic_arn, lambda: bool(policy().notifications.chat))
+        ]
         if settings.topic_arn and not read_only
         else [],
     )
     return Service(settings, pipeline, clients, state, collection, remediator, policy)
+
+
+def _has_chat(policy: Callable[[], Policy]) -> bool:
+    return bool(policy().notifications.chat)
 
 
 @cache
