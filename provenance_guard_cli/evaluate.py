@@ -15,6 +15,7 @@ from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.kinds import ref_from_arn
 from provenance_guard.model import Severity, Status, partition_for_region
 from provenance_guard.pipeline import Evaluated
+from provenance_guard.policy import Policy
 from provenance_guard.service import build_service
 from provenance_guard.settings import Settings
 from provenance_guard.sweep import SweepScope, page_work, plan_pages
@@ -49,7 +50,10 @@ def evaluate(options: EvaluateOptions, progress: bool) -> list[Evaluated]:
     )
     service = build_service(settings, clients, read_only=not options.do_import)
     scope = SweepScope(account, region, partition_for_region(region))
-    pages = _resource_pages(options.resources, account) if options.resources else _inventory_pages(clients, scope)
+    if options.resources:
+        pages = _resource_pages(options.resources, account)
+    else:
+        pages = _inventory_pages(clients, scope, service.policy())
     results: list[Evaluated] = []
     total = sum(len(page) for page in pages)
     for page in pages:
@@ -69,8 +73,8 @@ def failing_at_or_above(results: Sequence[Evaluated], threshold: Severity) -> li
     ]
 
 
-def _inventory_pages(clients: ClientFactory, scope: SweepScope) -> list[list[Work]]:
-    return [page_work(message) for message in plan_pages(clients, None, scope)]
+def _inventory_pages(clients: ClientFactory, scope: SweepScope, policy: Policy) -> list[list[Work]]:
+    return [page_work(message) for message in plan_pages(clients, None, scope, policy=policy)]
 
 
 def _resource_pages(arns: Sequence[str], account: str) -> list[list[Work]]:

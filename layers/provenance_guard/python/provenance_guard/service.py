@@ -28,6 +28,8 @@ class Service:
     clients: ClientFactory
     state: FindingStateStore | None
     collection: Collection
+    policy: Callable[[], Policy]
+    """The current policy (read as the pipeline reads it); the sweep's CodeArtifact inventory needs it."""
 
 
 def utc_now() -> datetime:
@@ -67,7 +69,7 @@ def build_service(
         notifiers=notifiers,
         clock=clock,
     )
-    return Service(settings, pipeline, clients, state, collection)
+    return Service(settings, pipeline, clients, state, collection, policy)
 
 
 @cache

@@ -11,6 +11,8 @@ from provenance_guard.controls import (
     lambda_image,
     lambda_runtime,
     lambda_signing,
+    packages,
+    packages_access,
 )
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
 
@@ -27,5 +29,7 @@ __all__ = [
     "lambda_image",
     "lambda_runtime",
     "lambda_signing",
+    "packages",
+    "packages_access",
     "registry",
 ]
