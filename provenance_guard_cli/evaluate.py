@@ -82,7 +82,10 @@ def _resource_pages(arns: Sequence[str], account: str) -> list[list[Work]]:
     for arn in arns:
         ref = ref_from_arn(arn, account)
         if ref is None:
-            raise EvaluateError(f"{arn} is not the ARN of an AMI, instance, ECR repository or image, or function")
+            raise EvaluateError(
+                f"{arn} is not the ARN of an AMI, instance, ECR repository or image, function, or CodeArtifact "
+                "domain, repository or package version (its package ARN followed by /<version>)"
+            )
         work.append(Work(Action.EVALUATE, ref))
     return [work]
 

@@ -5,6 +5,8 @@ registry (dependency confusion). PG.PKG.4 (resource policies) is in `packages_ac
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from provenance_guard.collect.codeartifact import (
     DESCRIBE_DOMAIN,
     DESCRIBE_PACKAGE_VERSION,
@@ -203,6 +205,6 @@ def published_internally(version: PackageVersionSnapshot, policy: Policy, ctx: E
         return Verdict.failed("PG.PKG.3", (Reason("UNDECLARED_INTERNAL_PACKAGE", why),), evidence, Severity.MEDIUM)
     if version.entry_connection in packages.allowed_external_connections:
         passed = Verdict.passed("PG.PKG.3", f"a public package pulled through {version.entry_point}", evidence)
-        return Verdict(passed.control_id, passed.status, passed.reasons, passed.evidence, quiet=True)
+        return replace(passed, quiet=True)
     why = f"pulled through {version.entry_point}, which packages.allowed_external_connections does not list"
     return Verdict.failed("PG.PKG.3", (Reason("UNAPPROVED_CONNECTION", why),), evidence, Severity.HIGH)

@@ -70,9 +70,8 @@ class Trust:
             return "*" not in value and "?" not in value and self.organization_trusted(value)
         if key in ("aws:principalorgpaths", "aws:sourceorgpaths"):
             return self._path_trusted(value)
-        match = IAM_ARN.match(value) if key == "aws:principalarn" else _arn_account(value)
-        account = match[1] if isinstance(match, re.Match) else match
-        return isinstance(account, str) and self.account_trusted(account)
+        account = _arn_account(value)  # aws:PrincipalArn, aws:SourceArn
+        return account is not None and self.account_trusted(account)
 
     def _path_trusted(self, path: str) -> bool:
         """`o-<org>/r-<root>/ou-<id>/.../`, perhaps ending in a wildcard: inside a trusted organization or OU."""
