@@ -112,7 +112,7 @@ class Evaluation:
         state = self._service.state if self.options.do_import and self.controls is None else None
         for region in self.target.regions:
             scope = SweepScope(self.target.account, region, partition_for_region(region))
-            for message in plan_pages(self._clients, state, scope, kinds):
+            for message in plan_pages(self._clients, state, scope, kinds, policy=self._service.policy()):
                 yield [_restricted(work, self.controls) for work in page_work(message)]
 
     def _resource_pages(self) -> Iterator[list[Work]]:

@@ -89,8 +89,9 @@ def build_account(
     """Create the sample resources; return, in order, the changes made to them and the events they cause.
     The container images need a registry and the emulator's scan planner."""
     from provenance_guard_cli.sample_lambda import lambda_steps
+    from provenance_guard_cli.sample_packages import package_steps
 
-    steps = [*ami_steps(client), *lambda_steps(client)]
+    steps = [*ami_steps(client), *lambda_steps(client), *package_steps(client)]
     if registry_url and plan_scan:
         from provenance_guard_cli.sample_containers import build_containers
 

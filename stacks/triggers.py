@@ -13,6 +13,9 @@ from typing import Any
 from provenance_guard import remediation
 from provenance_guard.collect import kinds
 from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.codeartifact_domain import CODEARTIFACT_DOMAIN
+from provenance_guard.collect.codeartifact_package import CODEARTIFACT_PACKAGE_VERSION
+from provenance_guard.collect.codeartifact_repository import CODEARTIFACT_REPOSITORY
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.ecr_repository import ECR_REGISTRY, ECR_REPOSITORY
 from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
@@ -95,6 +98,12 @@ LAMBDA_CHANGES = FunctionSpec(
     kinds=frozenset({LAMBDA_FUNCTION}),
     expands=frozenset({CODE_SIGNING_CONFIG}),
 )
+PACKAGE_EVENTS = FunctionSpec(
+    name="package_events",
+    description="Judges CodeArtifact domains, repositories and package versions when they or their controls change",
+    kinds=frozenset({CODEARTIFACT_DOMAIN, CODEARTIFACT_REPOSITORY, CODEARTIFACT_PACKAGE_VERSION}),
+    expands=frozenset({CODEARTIFACT_REPOSITORY}),
+)
 SWEEP = FunctionSpec(
     name="sweep",
     description="Re-checks the whole inventory on a schedule and on demand",
@@ -104,7 +113,7 @@ SWEEP = FunctionSpec(
     fans_out=True,
 )
 
-FUNCTIONS = (AMI_EVENTS, INSTANCE_EVENTS, IMAGE_PUSH, SCAN_RESULTS, LAMBDA_CHANGES, SWEEP)
+FUNCTIONS = (AMI_EVENTS, INSTANCE_EVENTS, IMAGE_PUSH, SCAN_RESULTS, LAMBDA_CHANGES, PACKAGE_EVENTS, SWEEP)
 """The functions every deployment has; `remediation_function` adds one when the policy turns remediation on."""
 
 

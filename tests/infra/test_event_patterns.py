@@ -22,12 +22,13 @@ from tests.infra.support import fixture_names, load_event
 
 pytestmark = pytest.mark.infra
 
-AMI, INSTANCE, IMAGE_PUSH, SCAN, LAMBDA, SWEEP = (
+AMI, INSTANCE, IMAGE_PUSH, SCAN, LAMBDA, PACKAGES, SWEEP = (
     "ami_events",
     "instance_events",
     "image_push",
     "scan_results",
     "lambda_changes",
+    "package_events",
     "sweep",
 )
 NOTHING: frozenset[str] = frozenset()
@@ -78,6 +79,22 @@ EXPECTED: dict[str, frozenset[str]] = {
     "cloudtrail-lambda-updatecodesigningconfig": frozenset({LAMBDA}),
     "cloudtrail-lambda-deletecodesigningconfig": frozenset({LAMBDA}),
     "cloudtrail-lambda-getfunction-accessdenied": NOTHING,
+    # CodeArtifact: package version events (an event about another owner's domain is dropped by the parser)
+    # and the calls that change sources, package groups and policies; GetAuthorizationToken is no trigger
+    "codeartifact-package-version-state-change": frozenset({PACKAGES}),
+    "codeartifact-package-version-state-change-domain-owner": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-getauthorizationtoken": NOTHING,
+    "cloudtrail-codeartifact-createrepository": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-updaterepository": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-associateexternalconnection": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-disassociateexternalconnection": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-putrepositorypermissionspolicy": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-putdomainpermissionspolicy": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-createpackagegroup": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-updatepackagegrouporiginconfiguration": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-deletepackagegroup": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-putpackageoriginconfiguration": frozenset({PACKAGES}),
+    "cloudtrail-codeartifact-deleterepository": frozenset({PACKAGES}),
     # our own findings coming back from Security Hub must never trigger anything (no loops)
     "securityhub-findings-imported": NOTHING,
     # remediation is off in the shipped policy: the custom action has no function (test_remediation_stack.py)
@@ -182,6 +199,18 @@ def sweep_requested() -> dict[str, Any]:
     event = copy.deepcopy(load_event("ec2-ami-state-change-available"))
     event.update({"source": "provenance-guard", "detail-type": "Sweep Requested", "resources": [], "detail": {}})
     return event
+
+
+def test_ecr_and_codeartifact_create_repository_reach_their_own_functions(routes):
+    """One event name in two event sources: each rule names its source (the dispatch keys on both too)."""
+    codeartifact = load_event("cloudtrail-codeartifact-createrepository")
+    ecr = load_event("cloudtrail-ecr-createrepository")
+    assert codeartifact["detail"]["eventName"] == ecr["detail"]["eventName"] == "CreateRepository"
+    assert routed_to(routes, codeartifact) == {PACKAGES}
+    assert routed_to(routes, ecr) == {IMAGE_PUSH}
+    crossed = copy.deepcopy(codeartifact)
+    crossed["detail"]["eventSource"] = "ecr.amazonaws.com"
+    assert routed_to(routes, crossed) == NOTHING
 
 
 def test_sweep_requested_reaches_only_the_sweep(routes):

@@ -50,8 +50,9 @@ def component_codes() -> dict[CodeType, Component]:
         expander = collection.expander(kind)
         if expander is not None and (code := _code_of(expander)) is not None:
             codes[code] = (EXPANDER, kind)
-        if descriptor.inventory is not None and (code := _code_of(descriptor.inventory)) is not None:
-            codes[code] = (INVENTORY, kind)
+        for inventory in (descriptor.inventory, descriptor.policy_inventory):
+            if inventory is not None and (code := _code_of(inventory)) is not None:
+                codes[code] = (INVENTORY, kind)
     return codes
 
 

@@ -55,7 +55,7 @@ def test_every_collector_expander_and_inventory_was_exercised(whole_unit_tier: N
         for role, present in (
             (COLLECTOR, descriptor.collector),
             (EXPANDER, descriptor.expander),
-            (INVENTORY, descriptor.inventory),
+            (INVENTORY, descriptor.inventory or descriptor.policy_inventory),
         )
         if present is not None
     }

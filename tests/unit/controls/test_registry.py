@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.codeartifact_domain import CODEARTIFACT_DOMAIN
+from provenance_guard.collect.codeartifact_package import CODEARTIFACT_PACKAGE_VERSION
+from provenance_guard.collect.codeartifact_repository import CODEARTIFACT_REPOSITORY
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.ecr_repository import ECR_REPOSITORY
 from provenance_guard.collect.instance import INSTANCE
@@ -46,6 +49,10 @@ CONTROLS_MD = {
     "PG.LAMBDA.4": (Severity.HIGH, LAMBDA_FUNCTION),
     "PG.LAMBDA.5": (Severity.MEDIUM, LAMBDA_FUNCTION),
     "PG.LAMBDA.6": (Severity.HIGH, LAMBDA_FUNCTION),
+    "PG.PKG.1": (Severity.HIGH, CODEARTIFACT_REPOSITORY),
+    "PG.PKG.2": (Severity.HIGH, CODEARTIFACT_DOMAIN),
+    "PG.PKG.3": (Severity.CRITICAL, CODEARTIFACT_PACKAGE_VERSION),
+    "PG.PKG.4": (Severity.HIGH, CODEARTIFACT_DOMAIN),  # and CODEARTIFACT_REPOSITORY (also_judges)
 }
 
 
@@ -118,6 +125,27 @@ def test_for_kind_lists_only_controls_of_that_kind_in_order() -> None:
     ami_ids = [c.id for c in registry.for_kind(AMI)]
     assert ami_ids.index("PG.AMI.1") < ami_ids.index("PG.AMI.3")
     assert all(registry.get(i).resource_kind is AMI for i in ami_ids)
+
+
+def test_a_control_may_judge_several_kinds_of_its_family() -> None:
+    access = registry.get("PG.PKG.4")
+    assert access.kinds == (CODEARTIFACT_DOMAIN, CODEARTIFACT_REPOSITORY)
+    assert access in registry.for_kind(CODEARTIFACT_REPOSITORY)
+    assert "codeartifact:GetRepositoryPermissionsPolicy" in registry.permissions(frozenset({CODEARTIFACT_REPOSITORY}))
+
+
+def test_a_further_kind_of_another_family_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"PG\.<FAMILY>\.<n>"):
+        ControlRegistry().register(
+            id="PG.PKG.9",
+            title="t",
+            severity=Severity.LOW,
+            resource_kind=CODEARTIFACT_DOMAIN,
+            also_judges=(AMI,),
+            remediation_text="r",
+            remediation_url="https://docs.aws.amazon.com/",
+            permissions=("codeartifact:DescribeDomain",),
+        )(lambda snapshot, policy, ctx: None)
 
 
 def test_lookup() -> None:

@@ -153,6 +153,10 @@ class Verdict:
     provisional: bool = False
     """The outcome is expected to change soon without an event announcing it (ECR managed signing in
     progress): the event-driven function re-evaluates the resource a little later."""
+    quiet: bool = False
+    """A PASSED result worth recording only to update an ACTIVE finding of the resource: the ordinary case
+    of a resource nobody needs a finding about (a public package version a mirror pulled through an allowed
+    connection), which still clears a failure it once had."""
 
     @classmethod
     def passed(cls, control_id: str, reason: str, evidence: Mapping[str, str]) -> Verdict:

@@ -112,6 +112,7 @@ class Pipeline:
         now = self._clock()
         policy = self._policy()
         fresh: list[Finding] = []
+        quiet: set[str] = set()
         archive_refs: list[ResourceRef] = []
         failed: list[tuple[ResourceRef, str]] = []
         for item in self._expand(work, failed):
@@ -129,7 +130,8 @@ class Pipeline:
             else:
                 report.evaluated.extend(evaluated)
                 fresh.extend(e.finding for e in evaluated)
-        candidates = self._diff(fresh, now, report) + self._archivals(archive_refs, now, report)
+                quiet.update(e.finding.id for e in evaluated if e.verdict.quiet)
+        candidates = self._diff(fresh, quiet, now, report) + self._archivals(archive_refs, now, report)
         self._publish(candidates, report, policy)
         if failed:
             raise WorkError(failed)
@@ -186,11 +188,14 @@ class Pipeline:
             resource_details=snapshot.asff_details(),
         )
 
-    def _diff(self, fresh: list[Finding], now: datetime, report: RunReport) -> list[_Candidate]:
+    def _diff(self, fresh: list[Finding], quiet: set[str], now: datetime, report: RunReport) -> list[_Candidate]:
         previous = self._state.get_many(f.id for f in fresh) if self._state else {}
         candidates = []
         for finding in fresh:
             record = previous.get(finding.id)
+            if finding.id in quiet and (record is None or record.record_state != "ACTIVE"):
+                report.unchanged += 1  # a quiet pass with no ACTIVE finding to update: nothing to record
+                continue
             if record is not None:
                 if (
                     record.fingerprint == fingerprint(finding)

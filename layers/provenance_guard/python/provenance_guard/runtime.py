@@ -123,7 +123,7 @@ def _batches(event: Any, service: Service, sweep: bool, only: str | None = None)
         if not sweep:
             raise EventError("a sweep request reached a function that does not sweep")
         scope = SweepScope(ref.account, ref.region, ref.partition)
-        pages = plan_pages(service.clients, service.state, scope)
+        pages = plan_pages(service.clients, service.state, scope, policy=service.policy())
         queue_url = service.settings.sweep_queue_url
         if queue_url is None:  # no queue to fan out to: each page here and now, one after the other
             yield from (page_work(message) for message in pages)

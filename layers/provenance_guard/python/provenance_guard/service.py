@@ -32,6 +32,7 @@ class Service:
     collection: Collection
     remediator: Remediator
     policy: Callable[[], Policy]
+    """The current policy (read as the pipeline reads it); the sweep's CodeArtifact inventory needs it."""
 
 
 def utc_now() -> datetime:
@@ -79,9 +80,7 @@ def build_service(
         clients=clients,
         clock=clock,
         record=not read_only,
-        notify=[
-            SnsRemediationNotice(clients.client("sns"), settings.topic_arn, lambda: bool(policy().notifications.chat))
-        ]
+        notify=[SnsRemediationNotice(clients.client("sns"), settings.topic_arn, partial(_has_chat, policy))]
         if settings.topic_arn and not read_only
         else [],
     )

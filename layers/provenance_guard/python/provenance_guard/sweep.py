@@ -4,7 +4,9 @@
    the inventory of every kind that has one and cuts the resources into "Sweep Page" messages of
    `PAGE_SIZE` resources.
 2. It then reconciles: resources with ACTIVE findings that the inventory no longer lists get archive
-   pages (only for kinds the sweep inventories, and only when every inventory completed).
+   pages (only for kinds the sweep inventories, and only when every inventory completed). A kind whose
+   inventory the policy bounds (CodeArtifact package versions of the internal namespaces) lists only part
+   of its resources: those it does not list get evaluation pages instead (gone ones are archived then).
 3. Each page is a message on the sweep queue, evaluated by the pipeline like any event: the work of
    one Lambda invocation stays small whatever the account's size, and SQS retries a failed page alone.
    Without a queue (the CLI, replay), pages run in the same process, one after the other.
@@ -21,6 +23,7 @@ from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.base import Kind
 from provenance_guard.collect.kinds import UnknownKindError, inventoried, kind_named, ref_from_arn
 from provenance_guard.model import ResourceKind, ResourceRef
+from provenance_guard.policy import Policy
 from provenance_guard.state import FindingStateStore
 from provenance_guard.work import Action, EventError, Work
 
@@ -43,17 +46,24 @@ def plan_pages(
     state: FindingStateStore | None,
     scope: SweepScope,
     kinds: Iterable[Kind] | None = None,
+    policy: Policy | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every page of the sweep: evaluation pages for the inventory of every inventoried kind (or of
     `kinds`), then archive pages for the resources that still have ACTIVE findings but are gone (when
-    `state` is given)."""
+    `state` is given). Kinds whose inventory needs the policy are skipped without one."""
     seen: dict[ResourceKind, set[str]] = {}
+    partial: set[ResourceKind] = set()
     for descriptor in inventoried() if kinds is None else kinds:
-        kind, inventory = descriptor.resource, descriptor.inventory
-        assert inventory is not None, f"{kind} has no inventory"
+        kind = descriptor.resource
+        assert descriptor.inventoried, f"{kind} has no inventory"
+        listed = descriptor.names(clients, scope.region, policy)
+        if listed is None:
+            continue
+        if descriptor.inventory is None:
+            partial.add(kind)
         names = seen.setdefault(kind, set())
         batch: list[str] = []
-        for name in inventory(clients, scope.region):
+        for name in listed:
             names.add(name)
             batch.append(name)
             if len(batch) == PAGE_SIZE:
@@ -69,8 +79,9 @@ def plan_pages(
         if ref is not None and ref.kind in seen and ref.name not in seen[ref.kind]:
             gone.setdefault(ref.kind, []).append(ref.name)
     for kind, vanished in gone.items():
+        action = Action.EVALUATE if kind in partial else Action.ARCHIVE
         for start in range(0, len(vanished), PAGE_SIZE):
-            yield page(scope, kind, Action.ARCHIVE, vanished[start : start + PAGE_SIZE])
+            yield page(scope, kind, action, vanished[start : start + PAGE_SIZE])
 
 
 def page(

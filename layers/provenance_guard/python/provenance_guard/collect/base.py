@@ -16,6 +16,7 @@ from provenance_guard.work import Work
 
 if TYPE_CHECKING:
     from provenance_guard.oci.ecr import EcrRegistries
+    from provenance_guard.policy import Policy
 
 T = TypeVar("T")
 
@@ -47,6 +48,9 @@ Expander = Callable[[ResourceRef], list[Work]]
 """The work a resource stands for (an Image Builder image -> the AMIs it distributed)."""
 Inventory = Callable[[ClientFactory, str], Iterator[str]]
 """Names (`ResourceRef.name`) of every resource of one kind in one Region, paged."""
+PolicyInventory = Callable[[ClientFactory, str, "Policy"], Iterator[str]]
+"""Names of the resources of one kind in one Region that the policy makes worth listing, paged (the package
+versions of the policy's internal namespaces, not every version a mirror of a public registry holds)."""
 
 
 class RunCache:
@@ -119,9 +123,24 @@ class Kind:
     inventory: Inventory | None = None
     """Kinds the sweep re-checks have one; their vanished resources' findings are archived."""
     inventory_reads: tuple[str, ...] = ()
+    policy_inventory: PolicyInventory | None = None
+    """Instead of `inventory`, for a kind the sweep lists only in part: a resource with ACTIVE findings it
+    does not list is evaluated again (archived if gone), never archived unseen."""
     uses: tuple[ResourceKind, ...] = ()
     """Kinds whose collectors this kind's collector reads through (an instance -> its AMI)."""
 
     @property
     def judged(self) -> bool:
         return self.collector is not None
+
+    @property
+    def inventoried(self) -> bool:
+        return self.inventory is not None or self.policy_inventory is not None
+
+    def names(self, clients: ClientFactory, region: str, policy: Policy | None) -> Iterator[str] | None:
+        """The sweep's inventory of this kind; None when it needs the policy and has none."""
+        if self.inventory is not None:
+            return self.inventory(clients, region)
+        if self.policy_inventory is None or policy is None:
+            return None
+        return self.policy_inventory(clients, region, policy)

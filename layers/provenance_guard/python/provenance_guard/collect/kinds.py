@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from provenance_guard.collect import (
     account,
     ami,
+    codeartifact_domain,
+    codeartifact_package,
+    codeartifact_repository,
     ecr_image,
     ecr_repository,
     imagebuilder_image,
@@ -30,6 +33,9 @@ KINDS: Mapping[ResourceKind, Kind] = {
         *ecr_repository.KINDS,
         *ecr_image.KINDS,
         *lambda_function.KINDS,
+        *codeartifact_domain.KINDS,
+        *codeartifact_repository.KINDS,
+        *codeartifact_package.KINDS,
     )
 }
 _BY_VALUE = {kind.value: kind for kind in KINDS}
@@ -86,4 +92,4 @@ def reads(
 
 def inventoried() -> list[Kind]:
     """The kinds the sweep re-checks, in registration order."""
-    return [kind for kind in KINDS.values() if kind.inventory is not None]
+    return [kind for kind in KINDS.values() if kind.inventoried]

@@ -13,6 +13,8 @@ from provenance_guard.controls import (  # noqa: F401 (imported to register thei
     lambda_image,
     lambda_runtime,
     lambda_signing,
+    packages,
+    packages_access,
 )
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
 from provenance_guard.policy_rules import CheckContext

@@ -75,6 +75,13 @@ class Control(Generic[SnapshotT]):
         joined = " ".join(texts)
         return joined if texts and len(joined) <= MAX_REMEDIATION else self.remediation_text
 
+    also_judges: tuple[ResourceKind, ...] = ()
+    """Further kinds the control judges, of the same family (PG.PKG.4: CodeArtifact domains and repositories)."""
+
+    @property
+    def kinds(self) -> tuple[ResourceKind, ...]:
+        return (self.resource_kind, *self.also_judges)
+
 
 class DuplicateControlError(ValueError):
     """Two controls were registered under one id."""
@@ -100,6 +107,7 @@ class ControlRegistry:
         remediation_by_reason: Mapping[str, str] | None = None,
         nist: tuple[str, ...] = (),
         cis: tuple[str, ...] = (),
+        also_judges: tuple[ResourceKind, ...] = (),
     ) -> Callable[[Evaluator], Evaluator]:
         """Decorator registering a control's evaluation function under its declared metadata.
 
@@ -126,10 +134,9 @@ class ControlRegistry:
             matched = CONTROL_ID.match(id)
             if not matched:
                 raise ValueError(f"control id {id!r} does not look like PG.<FAMILY>.<n>")
-            if matched["family"] != resource_kind.family:
-                raise ValueError(
-                    f"control id {id!r} is not PG.<FAMILY>.<n> with FAMILY {resource_kind.family} ({resource_kind})"
-                )
+            for kind in (resource_kind, *also_judges):
+                if matched["family"] != kind.family:
+                    raise ValueError(f"control id {id!r} is not PG.<FAMILY>.<n> with FAMILY {kind.family} ({kind})")
             self._controls[id] = Control(
                 id=id,
                 title=title,
@@ -142,6 +149,7 @@ class ControlRegistry:
                 permissions=permissions,
                 evaluate=evaluate,
                 remediation_by_reason=by_reason,
+                also_judges=also_judges,
             )
             return evaluate
 
@@ -151,11 +159,11 @@ class ControlRegistry:
         return self._controls[control_id]
 
     def for_kind(self, kind: ResourceKind) -> list[Control[Any]]:
-        return [c for c in self if c.resource_kind is kind]
+        return [c for c in self if kind in c.kinds]
 
     def permissions(self, kinds: frozenset[ResourceKind] | None = None) -> list[str]:
         """The sorted union of the permissions declared by the controls judging `kinds`."""
-        return sorted({p for c in self if kinds is None or c.resource_kind in kinds for p in c.permissions})
+        return sorted({p for c in self if kinds is None or not kinds.isdisjoint(c.kinds) for p in c.permissions})
 
     def __iter__(self) -> Iterator[Control[Any]]:
         """Controls in id order (PG.AMI.1 ... PG.LAMBDA.6)."""
