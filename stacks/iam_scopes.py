@@ -22,10 +22,12 @@ from aws_cdk import Aws
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 SAR_PAGES: Mapping[str, str] = {
     "ec2": SAR + "list_amazonec2.html",
+    "codeartifact": SAR + "list_awscodeartifact.html",
     "ecr": SAR + "list_amazonelasticcontainerregistry.html",
     "imagebuilder": SAR + "list_amazonec2imagebuilder.html",
     "inspector2": SAR + "list_amazoninspector2.html",
     "lambda": SAR + "list_awslambda.html",
+    "organizations": SAR + "list_awsorganizations.html",
     "signer": SAR + "list_awssigner.html",
     "xray": SAR + "list_awsx-ray.html",
 }
@@ -67,6 +69,9 @@ class ResourceScope:
 
 # -- resource types, as the SAR's Resource types tables give them ------------------------------------------
 
+_CODEARTIFACT_DOMAIN = "arn:${Partition}:codeartifact:${Region}:${Account}:domain/*"
+_CODEARTIFACT_REPOSITORY = "arn:${Partition}:codeartifact:${Region}:${Account}:repository/*"
+_CODEARTIFACT_PACKAGE = "arn:${Partition}:codeartifact:${Region}:${Account}:package/*"
 _ECR_REPOSITORY = "arn:${Partition}:ecr:${Region}:${Account}:repository/*"
 _EC2_IMAGE = "arn:${Partition}:ec2:${Region}::image/*"  # an AMI ARN carries no account
 _IMAGEBUILDER_IMAGE = "arn:${Partition}:imagebuilder:${Region}:${Account}:image/*"
@@ -81,7 +86,22 @@ only from its own Region), and the ECR image collector reads it there."""
 _OWN_REPOSITORY = ResourceScope("repository", _ECR_REPOSITORY)
 _OWN_FUNCTION = ResourceScope("function", _LAMBDA_FUNCTION)
 
+_OWN_DOMAIN = ResourceScope("domain", _CODEARTIFACT_DOMAIN)
+_OWN_CODEARTIFACT_REPOSITORY = ResourceScope("repository", _CODEARTIFACT_REPOSITORY)
+_OWN_PACKAGE = ResourceScope("package", _CODEARTIFACT_PACKAGE)
+
 SCOPED: Mapping[str, tuple[ResourceScope, ...]] = {
+    # CodeArtifact (SAR: domain*, repository* or package*); a domain is judged in the account that owns it
+    # (docs/decisions/codeartifact-domain-owner.md), and its repositories and packages are in that account and Region
+    "codeartifact:DescribeDomain": (_OWN_DOMAIN,),
+    "codeartifact:GetDomainPermissionsPolicy": (_OWN_DOMAIN,),
+    "codeartifact:ListPackageGroups": (_OWN_DOMAIN,),
+    "codeartifact:ListRepositoriesInDomain": (_OWN_DOMAIN,),
+    "codeartifact:DescribeRepository": (_OWN_CODEARTIFACT_REPOSITORY,),
+    "codeartifact:GetRepositoryPermissionsPolicy": (_OWN_CODEARTIFACT_REPOSITORY,),
+    "codeartifact:ListPackages": (_OWN_CODEARTIFACT_REPOSITORY,),
+    "codeartifact:ListPackageVersions": (_OWN_PACKAGE,),
+    "codeartifact:DescribePackageVersion": (_OWN_PACKAGE,),
     # ECR (SAR: repository* for each)
     "ecr:BatchGetImage": (_IMAGE_IN_ANY_REGISTRY,),
     "ecr:DescribeImages": (_IMAGE_IN_ANY_REGISTRY,),
@@ -112,6 +132,7 @@ SCOPED: Mapping[str, tuple[ResourceScope, ...]] = {
 
 _NO_RESOURCE_TYPE = "the SAR lists no resource type for it: it must be granted on *"
 UNSCOPED: Mapping[str, str] = {
+    "codeartifact:ListDomains": _NO_RESOURCE_TYPE,
     "ec2:DescribeImages": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
     "ec2:DescribeInstances": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
     "ecr:GetAuthorizationToken": _NO_RESOURCE_TYPE,
@@ -120,6 +141,7 @@ UNSCOPED: Mapping[str, str] = {
     "ecr:DescribePullThroughCacheRules": _NO_RESOURCE_TYPE + " (a registry-level setting)",
     "inspector2:ListFindings": _NO_RESOURCE_TYPE,
     "lambda:ListFunctions": _NO_RESOURCE_TYPE,
+    "organizations:DescribeOrganization": _NO_RESOURCE_TYPE + " (the caller's own organization)",
     "xray:PutTraceSegments": _NO_RESOURCE_TYPE,
     "xray:PutTelemetryRecords": _NO_RESOURCE_TYPE,
 }

@@ -67,6 +67,7 @@ class ProvenanceGuardStack(Stack):
         )
         table_logical_id = self.resolve(self.get_logical_id(store.table.node.default_child))  # type: ignore[arg-type]
         remediation_spec = remediation_function(config.policy)
+        remediation_actions = [remediation.ACTIONS[c] for c in sorted(enabled_remediations(config.policy))]
         specs = (*FUNCTIONS, remediation_spec) if remediation_spec else FUNCTIONS
         rps = SECURITYHUB_BUDGET_RPS / (MAX_CONCURRENCY * len(specs))
         self.pipelines: dict[str, EventPipeline] = {}
@@ -102,7 +103,10 @@ class ProvenanceGuardStack(Stack):
                     ],
                 )
             )
-            self._acknowledge(pipeline, table_logical_id)
+            writes = remediation_actions if spec is remediation_spec else []
+            self._acknowledge(
+                pipeline, table_logical_id, [w.permission for a in writes for w in a.writes if not w.resources]
+            )
             self.pipelines[spec.name] = pipeline
         self.remediation = None
         if remediation_spec is not None:
@@ -110,7 +114,7 @@ class ProvenanceGuardStack(Stack):
                 self,
                 "RemediationAccess",
                 pipeline=self.pipelines[remediation_spec.name],
-                actions=[remediation.ACTIONS[c] for c in sorted(enabled_remediations(config.policy))],
+                actions=remediation_actions,
                 automatic=bool(automatic_remediations(config.policy)),
                 senders=[self.pipelines[spec.name] for spec in FUNCTIONS],
             )
@@ -192,8 +196,9 @@ class ProvenanceGuardStack(Stack):
             tier=ssm.ParameterTier.ADVANCED if len(document) > SSM_STANDARD_LIMIT else ssm.ParameterTier.STANDARD,
         )
 
-    def _acknowledge(self, pipeline: EventPipeline, table_logical_id: str) -> None:
-        unscoped = sorted(set(UNSCOPED) & {*pipeline.spec.read_permissions, *XRAY_WRITE})
+    def _acknowledge(self, pipeline: EventPipeline, table_logical_id: str, unscoped_writes: list[str]) -> None:
+        """`unscoped_writes`: the remediation function's writes that take no resource type."""
+        unscoped = sorted({*(set(UNSCOPED) & {*pipeline.spec.read_permissions, *XRAY_WRITE}), *unscoped_writes})
         reasons = {
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]": (
                 "Only actions for which the Service Authorization Reference lists no resource type are granted "

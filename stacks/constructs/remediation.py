@@ -53,18 +53,20 @@ class Remediation(Construct):
                 ),
             )
         )
-        for action in actions:
+        writes = [write for action in actions for write in action.writes]
+        for write in writes:
             resources = [
-                r.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID) for r in action.resources
+                arn.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
+                for arn in write.resources
             ]
-            pipeline.role.add_to_policy(iam.PolicyStatement(actions=list(action.permissions), resources=resources))
+            pipeline.role.add_to_policy(iam.PolicyStatement(actions=[write.permission], resources=resources or ["*"]))
         pipeline.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[UPDATE_FINDINGS],
                 resources=[f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:hub/default"],
             )
         )
-        for arn in sorted({arn for action in actions for arn in action.resources}):
+        for arn in sorted({arn for write in writes for arn in write.resources}):
             shown = arn.format(partition="<AWS::Partition>", region="<AWS::Region>", account="<AWS::AccountId>")
             Validations.of(pipeline.role).acknowledge(
                 Acknowledgment(

@@ -39,6 +39,7 @@ EMULATOR_EXTRA = (
     "provenance_guard_cli.demo",
     "provenance_guard_cli.sample_containers",
     "provenance_guard_cli.sample_lambda",
+    "provenance_guard_cli.sample_packages",
 )
 """Modules that need the `emulator` extra (moto, Powertools); every other module must import with the
 declared dependencies alone."""

@@ -28,7 +28,9 @@ POLICY = """version: 1
 remediation:
   PG.AMI.3: on-demand
   PG.ECR.2: automatic
+  PG.PKG.2: on-demand
 """
+ENABLED = {"PG.AMI.3", "PG.ECR.2", "PG.PKG.2"}
 
 
 def synthesize(tmp_path: Path, policy: str) -> StackModel:
@@ -72,9 +74,9 @@ def test_the_documented_custom_action_event_reaches_only_the_remediation_functio
 
 
 def test_the_remediation_role_may_write_exactly_what_the_enabled_actions_declare(model: StackModel) -> None:
-    writes = remediation.permissions({"PG.AMI.3", "PG.ECR.2"})
+    writes = remediation.permissions(ENABLED)
     actions = role_actions(model, "remediation")
-    declared_elsewhere = remediation.permissions(set(remediation.ACTIONS) - {"PG.AMI.3", "PG.ECR.2"})
+    declared_elsewhere = remediation.permissions(set(remediation.ACTIONS) - ENABLED)
     assert writes <= actions
     assert not (declared_elsewhere - writes) & actions
     assert "securityhub:BatchUpdateFindings" in actions
@@ -103,9 +105,19 @@ def test_the_shipped_policy_deploys_no_remediation(synth: Any) -> None:
 
 
 def test_the_writes_are_scoped_to_the_resource_types_they_change(model: StackModel) -> None:
+    """Each write is granted on the ARNs its action declares; only a write whose action takes no resource type
+    (codeartifact:CreatePackageGroup) is granted on *."""
     statements = model.identity_statements(model.role_of(model.function_id("remediation")))
-    writes = [s for s in statements if set(as_list(s["Action"])) & remediation.permissions(set(remediation.ACTIONS))]
-    assert writes
-    for statement in writes:
-        assert statement["Resource"] != "*"
-        assert any(part in str(statement["Resource"]) for part in (":image/*", ":repository/*"))
+    for write in (w for control_id in sorted(ENABLED) for w in remediation.ACTIONS[control_id].writes):
+        (statement,) = [s for s in statements if write.permission in as_list(s["Action"])]
+        assert as_list(statement["Action"]) == [write.permission]
+        resources = as_list(statement["Resource"])
+        if not write.resources:
+            assert resources == ["*"], write.permission
+            continue
+        assert len(resources) == len(write.resources)
+        for resource, declared in zip(resources, write.resources, strict=True):
+            suffix = declared.split("{account}:")[-1].split("::")[-1]
+            assert suffix in str(resource), (write.permission, resource)
+    unscoped = [w.permission for c in ENABLED for w in remediation.ACTIONS[c].writes if not w.resources]
+    assert unscoped == ["codeartifact:CreatePackageGroup"]

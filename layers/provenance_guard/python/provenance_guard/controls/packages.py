@@ -77,7 +77,7 @@ def approved_sources(repo: RepositorySnapshot, policy: Policy, ctx: EvaluationCo
     return Verdict.passed("PG.PKG.1", why, evidence)
 
 
-def _blocks_external(group: PackageGroup, groups: tuple[PackageGroup, ...]) -> tuple[bool, str]:
+def blocks_external(group: PackageGroup, groups: tuple[PackageGroup, ...]) -> tuple[bool, str]:
     """Whether new versions of the group's packages are blocked from every external connection, and how."""
     restriction = group.restrictions["EXTERNAL_UPSTREAM"]
     mode, source = restriction.effective_mode, restriction.inherited_from
@@ -96,12 +96,12 @@ def _namespace_reasons(claimed: NamespaceSet, groups: tuple[PackageGroup, ...]) 
     if base is None:
         return [Reason("NOT_PROTECTED", f"{claimed.entry}: no package group covers it")], "no group"
     reasons: list[Reason] = []
-    blocked, how = _blocks_external(base, groups)
+    blocked, how = blocks_external(base, groups)
     notes = [how]
     if not blocked:
         reasons.append(Reason("NOT_PROTECTED", f"{claimed.entry}: governed by {how}"))
     for group in narrower:
-        blocked, how = _blocks_external(group, groups)
+        blocked, how = blocks_external(group, groups)
         notes.append(how)
         if not blocked:
             reasons.append(Reason("PARTLY_OPEN", f"{claimed.entry}: the narrower group {how}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from provenance_guard.remediation import ami, ecr
+from provenance_guard.remediation import ami, ecr, packages
 from provenance_guard.remediation.base import RemediationAction
 
 ACTIONS: Mapping[str, RemediationAction] = {
@@ -12,6 +12,7 @@ ACTIONS: Mapping[str, RemediationAction] = {
     for action in (
         *ami.ACTIONS,
         *ecr.ACTIONS,
+        *packages.ACTIONS,
     )
 }
 

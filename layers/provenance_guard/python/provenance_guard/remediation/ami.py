@@ -12,7 +12,7 @@ from provenance_guard.controls.ami import is_allowed_share
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import ResourceRef, Verdict
 from provenance_guard.policy import Policy
-from provenance_guard.remediation.base import Change, RemediationAction
+from provenance_guard.remediation.base import Change, RemediationAction, Write
 
 MODIFY_IMAGE_ATTRIBUTE = "ec2:ModifyImageAttribute"
 ENABLE_IMAGE_DEPRECATION = "ec2:EnableImageDeprecation"
@@ -86,17 +86,15 @@ ACTIONS = (
     RemediationAction(
         "PG.AMI.3",
         "Remove public and disallowed launch permissions",
-        (MODIFY_IMAGE_ATTRIBUTE,),
+        (Write(MODIFY_IMAGE_ATTRIBUTE, (IMAGE_ARNS,)),),
         plan_unshare,
         apply_unshare,
-        (IMAGE_ARNS,),
     ),
     RemediationAction(
         "PG.AMI.5",
         "Set a deprecation time",
-        (ENABLE_IMAGE_DEPRECATION,),
+        (Write(ENABLE_IMAGE_DEPRECATION, (IMAGE_ARNS,)),),
         plan_deprecation,
         apply_deprecation,
-        (IMAGE_ARNS,),
     ),
 )

@@ -3,8 +3,9 @@ permissions it needs (CONTROLS.md §6.4). The stack derives the remediation func
 these declarations, only for the controls whose policy mode is not `off`.
 
 An action has two halves: `plan` is pure (the failing snapshot and the policy -> the exact change, or
-None when this action cannot fix this failure) and `apply` makes the change with one write. Every action
-is re-checked before it runs and verified by a fresh evaluation after (`remediation.engine`).
+None when this action cannot fix this failure) and `apply` makes the change, with as few writes as it
+takes (one for most). Every action is re-checked before it runs and verified by a fresh evaluation after
+(`remediation.engine`).
 """
 
 from __future__ import annotations
@@ -38,14 +39,25 @@ Apply = Callable[[ClientFactory, ResourceRef, Change], None]
 
 
 @dataclass(frozen=True)
+class Write:
+    """One permission `apply` uses, and the ARNs it is allowed on (the Service Authorization Reference
+    resource type, with `{partition}`, `{region}` and `{account}` for the stack to fill in); no ARNs for
+    an action that takes no resource type (then IAM allows it only on `*`)."""
+
+    permission: str
+    resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RemediationAction:
     control_id: str
     title: str
     """What it does, as a button would say it ("Remove public and disallowed launch permissions")."""
-    permissions: tuple[str, ...]
+    writes: tuple[Write, ...]
     """The writes `apply` makes (the reads are the control's kind's own)."""
     plan: Plan
     apply: Apply
-    resources: tuple[str, ...]
-    """The ARNs the writes are allowed on (Service Authorization Reference resource types), with
-    `{partition}`, `{region}` and `{account}` for the stack to fill in."""
+
+    @property
+    def permissions(self) -> tuple[str, ...]:
+        return tuple(write.permission for write in self.writes)

@@ -10,7 +10,7 @@ from provenance_guard.collect.ecr_repository import EcrRepositorySnapshot
 from provenance_guard.controls.registry import EvaluationContext
 from provenance_guard.model import ResourceRef, Verdict
 from provenance_guard.policy import Policy
-from provenance_guard.remediation.base import Change, RemediationAction
+from provenance_guard.remediation.base import Change, RemediationAction, Write
 
 PUT_IMAGE_SCANNING_CONFIGURATION = "ecr:PutImageScanningConfiguration"
 PUT_IMAGE_TAG_MUTABILITY = "ecr:PutImageTagMutability"
@@ -76,17 +76,15 @@ ACTIONS = (
     RemediationAction(
         "PG.ECR.1",
         "Turn on scan on push",
-        (PUT_IMAGE_SCANNING_CONFIGURATION,),
+        (Write(PUT_IMAGE_SCANNING_CONFIGURATION, (REPOSITORY_ARNS,)),),
         plan_scan_on_push,
         apply_scan_on_push,
-        (REPOSITORY_ARNS,),
     ),
     RemediationAction(
         "PG.ECR.2",
         "Make image tags immutable",
-        (PUT_IMAGE_TAG_MUTABILITY,),
+        (Write(PUT_IMAGE_TAG_MUTABILITY, (REPOSITORY_ARNS,)),),
         plan_immutable_tags,
         apply_immutable_tags,
-        (REPOSITORY_ARNS,),
     ),
 )
