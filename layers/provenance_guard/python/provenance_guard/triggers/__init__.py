@@ -1,11 +1,17 @@
-"""Every trigger (one line per family module), and the dispatch of an event to its trigger's parser."""
+"""Every trigger (one line per family module), and the dispatch of an event to its trigger's parser.
+
+Before any parser runs, the envelope is checked: `source` and `detail-type` strings, `account` a 12-digit
+account id, `region` a Region of a known partition (`provenance_guard.regions`), `resources` a list. After
+it, every resource the work names is checked the same way (a Lambda function ARN or a sweep page names
+its own account, Region and partition). Whatever fails is an `EventError`: rejected, never retried.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from provenance_guard.model import partition_for_region
+from provenance_guard.regions import check_scope
 from provenance_guard.triggers import ami, ecr, instance, lambda_functions, scans, sweep
 from provenance_guard.triggers.base import API_VERSION_SUFFIX, CLOUDTRAIL, Envelope, Parser, Trigger
 from provenance_guard.work import EventError, Work
@@ -67,7 +73,11 @@ def parse_event(event: object, function: str | None = None) -> list[Work]:
         parser = _EVENTS.get((envelope.source, envelope.detail_type))
     if parser is None:
         raise EventError(f"no provenance-guard trigger handles {envelope.source} / {envelope.detail_type}")
-    return parser(detail, envelope)
+    work = parser(detail, envelope)
+    for item in work:
+        ref = item.resource
+        check_scope(ref.account, ref.region, ref.partition, whose=f"the {ref.kind.value} {ref.name[:100]!r}'s")
+    return work
 
 
 def _delivers(trigger: Trigger, event: Mapping[str, Any]) -> bool:
@@ -75,14 +85,14 @@ def _delivers(trigger: Trigger, event: Mapping[str, Any]) -> bool:
 
 
 def _envelope(event: Mapping[str, Any]) -> Envelope:
-    try:
-        source, detail_type = str(event["source"]), str(event["detail-type"])
-        account, region = str(event["account"]), str(event["region"])
-    except KeyError as missing:
-        raise EventError(f"the event has no {missing.args[0]!r} field") from None
-    if not account.isdigit() or len(account) != 12:
-        raise EventError(f"the event's account {account!r} is not a 12-digit account id")
+    for name in ("source", "detail-type", "account", "region"):
+        if name not in event:
+            raise EventError(f"the event has no {name!r} field")
+    source, detail_type = event["source"], event["detail-type"]
+    if not isinstance(source, str) or not isinstance(detail_type, str):
+        raise EventError("the event's source and detail-type are not strings")
+    account, region, partition = check_scope(event["account"], event["region"])
     resources = event.get("resources") or []
-    if not isinstance(resources, list):
-        raise EventError(f"the event's resources is a {type(resources).__name__}, not a list")
-    return Envelope(source, detail_type, account, region, partition_for_region(region), tuple(map(str, resources)))
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise EventError("the event's resources is not a list of ARNs")
+    return Envelope(source, detail_type, account, region, partition, tuple(resources))
