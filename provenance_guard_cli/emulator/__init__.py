@@ -15,8 +15,8 @@ findings per the registry's scanning rules, planned scan results, pull-through c
 ``signer`` (AWS Signer signing jobs and signed .zip artifacts), ``lambda_code_signing`` (code signing configurations
 and their attachment), ``lambda_deploy`` (deployment-time signature checks, layers of other accounts,
 image digests), ``dynamodb`` (TransactWriteItems without moto's per-action table copies) and ``faults``
-(error injection). The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a
-real registry beside it.
+(error injection); ``request_log`` keeps the HTTP server's request log from ever holding up a request.
+The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a real registry beside it.
 """
 
 from __future__ import annotations
