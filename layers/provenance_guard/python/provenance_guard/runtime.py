@@ -36,6 +36,7 @@ from provenance_guard.failures import Failure, classify, reason
 from provenance_guard.log_lines import clip, encodable_json
 from provenance_guard.model import ResourceRef
 from provenance_guard.pipeline import PublishError, RunReport, WorkError
+from provenance_guard.regions import partition_of
 from provenance_guard.service import Service, default_service
 from provenance_guard.sweep import SweepScope, page_work, plan_pages, send_pages
 from provenance_guard.triggers import parse_event
@@ -157,7 +158,8 @@ def _record_rejections(report: RunReport) -> None:
 def _batches(event: Any, service: Service, sweep: bool) -> Iterator[list[Work]]:
     """The record's work, in the batches the pipeline runs one at a time: the work it names, or, for a
     sweep request, each page of the sweep (sent to the sweep's queue when it has one)."""
-    work = parse_event(event, SWEEP_FUNCTION if sweep else None)
+    own_region = service.settings.region
+    work = parse_event(event, SWEEP_FUNCTION if sweep else None, partition_of(own_region) if own_region else None)
     sweeps = [w.resource for w in work if w.action is Action.SWEEP]
     if len(sweeps) < len(work) or not sweeps:
         yield [w for w in work if w.action is not Action.SWEEP]

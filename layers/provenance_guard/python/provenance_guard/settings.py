@@ -41,6 +41,9 @@ class Settings:
     """The function's own queue, where provisional results are sent back delayed (see `recheck`)."""
     registry_url: str | None = None
     """Replaces ECR's registry endpoint for the OCI data path (a local registry in tests and the demo)."""
+    region: str | None = None
+    """The function's own Region (Lambda's AWS_REGION): events naming a Region of another partition,
+    which its credentials cannot reach, are rejected (`provenance_guard.triggers.parse_event`)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,4 +76,5 @@ class Settings:
             sweep_queue_url=env.get(ENV_SWEEP_QUEUE_URL) or None,
             recheck_queue_url=env.get(ENV_RECHECK_QUEUE_URL) or None,
             registry_url=registry_url,
+            region=env.get("AWS_REGION") or None,
         )

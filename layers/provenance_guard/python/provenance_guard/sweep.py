@@ -113,6 +113,8 @@ def named_work(detail: Mapping[str, Any], account: object, region: object) -> li
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise TypeError("names is not a list of names")
         partition = detail["partition"]
+        if not isinstance(partition, str):
+            raise TypeError(f"partition is a {type(partition).__name__}, not a string")
     except (KeyError, ValueError, TypeError, UnknownKindError) as error:
         raise EventError(f"malformed page of work: {error!r}") from None
     scope = SweepScope(*check_scope(account, region, partition, whose="the page's"))
