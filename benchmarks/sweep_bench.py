@@ -150,6 +150,11 @@ class Emulator:
         os.environ["AWS_ENDPOINT_URL"] = self.url
         return self.url
 
+    def cpu_seconds(self) -> float:
+        """The emulator process's CPU time so far (user + system, from /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *_: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -173,7 +178,8 @@ MALFORMED: tuple[object, ...] = (
 
 
 def burst(events: int) -> dict[str, Any]:
-    with Emulator():
+    emulator = Emulator()
+    with emulator:
         ensure_table(boto3.client("dynamodb"))
         boto3.client("securityhub").enable_security_hub()
         service = build(CallCounter(), requests_per_second=1e6)
@@ -187,12 +193,13 @@ def burst(events: int) -> dict[str, Any]:
         handler_log = runtime.logger.logger_handler
         assert isinstance(handler_log, logging.StreamHandler)
         handler_log.setStream(open(os.devnull, "w"))  # noqa: SIM115 - the handlers' logs are written, not shown
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, emulator_cpu = time.perf_counter(), time.process_time(), emulator.cpu_seconds()
         for start in range(0, events, 10):
             batch = enumerate(bodies[start : start + 10], start)
             records = [{"messageId": f"m{n}", "body": body} for n, body in batch]
             retried += len(handle_sqs_batch({"Records": records}, service)["batchItemFailures"])
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        emulator_cpu = emulator.cpu_seconds() - emulator_cpu
     return {
         "events": events,
         "malformed": sum(1 for n in range(events) if n % 10 == 9),
@@ -200,6 +207,8 @@ def burst(events: int) -> dict[str, Any]:
         "seconds": round(wall, 1),
         "events_per_second": round(events / wall, 1),
         "cpu_ms_per_event": round(1000 * cpu / events, 2),
+        "emulator_cpu_ms_per_event": round(1000 * emulator_cpu / events, 2),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
