@@ -18,7 +18,7 @@ help:
 	@echo "make test   - lint, type-check and run every test tier"
 	@echo "make synth  - synthesize the CloudFormation template into cdk.out/ (cdk-nag + cfn-lint)"
 	@echo "make deploy - deploy to the account of your AWS credentials (pinned CDK CLI from package-lock.json)"
-	@echo "make bench  - sweep and per-event benchmark against the emulator (1,000 and 10,000 resources)"
+	@echo "make bench  - sweep, per-event and burst benchmarks against the emulator (1,000 and 10,000 resources)"
 	@echo "make format - format the code with ruff"
 
 $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/pyproject.toml
@@ -78,6 +78,7 @@ bench: install registry
 	$(BIN)/python benchmarks/signature_bench.py
 	$(BIN)/python -m benchmarks.signature_library_bench
 	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
+	$(BIN)/python benchmarks/sweep_bench.py --burst 10000
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
 lock: install

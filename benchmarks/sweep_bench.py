@@ -7,6 +7,12 @@ Security Hub calls per 1,000 findings, findings re-imported by a sweep with noth
 of this process, and per event type the AWS calls and CPU time.
 Run: `make bench` (or `python benchmarks/sweep_bench.py 1000`).
 
+`--burst N`: N events in SQS batches of 10, as a burst reaches a function: AMI and instance events for
+100 AMIs and 10 instances, one record in ten malformed (the kinds issue 20 found: a Region that is no
+Region, a null body, a lone surrogate, a page of no real account). Reports events per second, CPU per
+event in this process, and how many records were rejected or reported for retry. Security Hub is not
+rate-limited here (the burst measures the handler, not the 10 requests/s quota).
+
 Security Hub's rate limit is set to 9.9 requests/s here; deployed functions share 8/s between them, so
 in an account the sweep's wall time is bounded by that limit, not by compute.
 """
@@ -14,12 +20,14 @@ in an account the sweep's wall time is bounded by that limit, not by compute.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 os.environ.update(
@@ -39,6 +47,7 @@ import urllib.request
 
 import boto3
 
+from provenance_guard import runtime
 from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service
@@ -68,7 +77,7 @@ class CallCounter:
         return taken
 
 
-def build(counter: CallCounter) -> Service:
+def build(counter: CallCounter, requests_per_second: float = 9.9) -> Service:
     session = boto3.session.Session(region_name=REGION)
     session.events.register("before-call", counter)
     settings = Settings(
@@ -77,7 +86,7 @@ def build(counter: CallCounter) -> Service:
         policy_parameter=None,
         policy_file=str(DEMO_POLICY),
         function="bench",
-        securityhub_requests_per_second=9.9,
+        securityhub_requests_per_second=requests_per_second,
     )
     return build_service(settings, ClientFactory(session))
 
@@ -147,10 +156,66 @@ class Emulator:
         os.environ["AWS_ENDPOINT_URL"] = self.url
         return self.url
 
+    def cpu_seconds(self) -> float:
+        """The emulator process's CPU time so far (user + system, from /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *_: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
         os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+MALFORMED: tuple[object, ...] = (
+    json.dumps({**ami_available("ami-0123456789abcdef0"), "region": "xx-nowhere-9"}),
+    None,
+    json.dumps({"source": "\ud800", "detail-type": "x", "account": ACCOUNT, "region": REGION, "detail": {}}),
+    json.dumps(
+        {
+            "source": "provenance-guard",
+            "detail-type": "Sweep Page",
+            "account": "1234",
+            "region": REGION,
+            "detail": {"kind": "ami", "action": "evaluate", "names": ["ami-0123456789abcdef0"], "partition": "aws"},
+        }
+    ),
+)
+
+
+def burst(events: int) -> dict[str, Any]:
+    emulator = Emulator()
+    with emulator:
+        ensure_table(boto3.client("dynamodb"))
+        boto3.client("securityhub").enable_security_hub()
+        service = build(CallCounter(), requests_per_second=1e6)
+        ec2 = boto3.client("ec2")
+        images = [ec2.register_image(Name=f"burst-{n:03d}", ImdsSupport="v2.0")["ImageId"] for n in range(100)]
+        instances = [ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0] for image in images[:10]]
+        valid = [json.dumps(ami_available(image)) for image in images]
+        valid += [json.dumps(instance_state(i["InstanceId"], "pending")) for i in instances]
+        bodies = [MALFORMED[n // 10 % len(MALFORMED)] if n % 10 == 9 else valid[n % len(valid)] for n in range(events)]
+        retried = 0
+        handler_log = runtime.logger.logger_handler
+        assert isinstance(handler_log, logging.StreamHandler)
+        handler_log.setStream(open(os.devnull, "w"))  # noqa: SIM115 - the handlers' logs are written, not shown
+        wall, cpu, emulator_cpu = time.perf_counter(), time.process_time(), emulator.cpu_seconds()
+        for start in range(0, events, 10):
+            batch = enumerate(bodies[start : start + 10], start)
+            records = [{"messageId": f"m{n}", "body": body} for n, body in batch]
+            retried += len(handle_sqs_batch({"Records": records}, service)["batchItemFailures"])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        emulator_cpu = emulator.cpu_seconds() - emulator_cpu
+    return {
+        "events": events,
+        "malformed": sum(1 for n in range(events) if n % 10 == 9),
+        "reported_for_retry": retried,
+        "seconds": round(wall, 1),
+        "events_per_second": round(events / wall, 1),
+        "cpu_ms_per_event": round(1000 * cpu / events, 2),
+        "emulator_cpu_ms_per_event": round(1000 * emulator_cpu / events, 2),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def run(resources: int) -> dict[str, Any]:
@@ -193,6 +258,9 @@ def run(resources: int) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--burst"]:
+        print(json.dumps(burst(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000), indent=2), flush=True)
+        sys.exit(0)
     sizes = [int(arg) for arg in sys.argv[1:]] or [1000]
     if len(sizes) == 1:
         print(json.dumps(run(sizes[0]), indent=2), flush=True)

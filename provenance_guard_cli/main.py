@@ -249,7 +249,7 @@ def _remediate(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from provenance_guard_cli.emulator.server import serve_forever
 
-    serve_forever(args.port)
+    serve_forever(args.port, Path(args.request_log) if args.request_log else None)
     return 0
 
 
@@ -400,6 +400,11 @@ def _parser() -> argparse.ArgumentParser:
 
     emulator = verbs.add_parser("emulator", help="run the local AWS emulator on loopback until stopped")
     emulator.add_argument("--port", type=_port, default=5000)
+    emulator.add_argument(
+        "--request-log",
+        metavar="FILE",
+        help="append the request log (a line per request) to FILE; default: stderr, never holding up a request",
+    )
     emulator.set_defaults(run=_emulator)
 
     demo = verbs.add_parser("demo", help="emulator + sample account + replayed events; prints findings")

@@ -10,6 +10,7 @@ from typing import Any
 from provenance_guard.controls import full_context
 from provenance_guard.policy import Policy
 from provenance_guard.policy_source import check_policy_file
+from provenance_guard.regions import partition_of
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,9 @@ def _regions(value: object) -> tuple[str, ...]:
         raise ConfigError(f"provenance-guard:regions must be a list of Region names, got {value!r}")
     if len(set(value)) != len(value):
         raise ConfigError(f"provenance-guard:regions lists a Region twice: {value!r}")
+    unknown = [region for region in value if partition_of(region) is None]
+    if unknown:  # its functions would reject every event of their own Region (provenance_guard.regions)
+        raise ConfigError(f"provenance-guard:regions: the layer's botocore knows no Region {', '.join(unknown)}")
     return tuple(value)
 
 

@@ -1,4 +1,8 @@
-"""The emulator as an HTTP server: moto's ThreadedMotoServer with the extensions installed."""
+"""The emulator as an HTTP server: moto's ThreadedMotoServer with the extensions installed.
+
+Its request log never holds up a request (`request_log`): a process that starts the emulator need not
+read its output, nor keep up with it.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ import time
 import urllib.request
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from . import install
+from . import install, request_log
 from .codeartifact_seed import SEED_PATH
 from .ec2_image_scans import SCAN_RESULTS_PATH
 from .ecr_scans import SCANS_PATH
@@ -38,6 +43,7 @@ class EmulatorServer:
         if self._server is not None:
             return
         install()
+        request_log.install()
         if self._port:
             _check_port_free(self._port)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
@@ -138,8 +144,11 @@ def _check_port_free(port: int) -> None:
             raise OSError(error.errno, f"port {port} on 127.0.0.1 is not available: {error.strerror}") from error
 
 
-def serve_forever(port: int) -> None:
-    """Run the emulator on 127.0.0.1:``port`` until interrupted (Ctrl+C)."""
+def serve_forever(port: int, request_log_file: Path | None = None) -> None:
+    """Run the emulator on 127.0.0.1:``port`` until interrupted (Ctrl+C); the request log goes to
+    ``request_log_file`` (appended) or stderr."""
+    log = request_log_file.open("a", encoding="utf-8", buffering=1) if request_log_file else None
+    request_log.install(log)
     with EmulatorServer(port) as server:
         print(f"provenance-guard emulator listening on {server.url}", flush=True)
         print(f"  export AWS_ENDPOINT_URL={server.url}", flush=True)

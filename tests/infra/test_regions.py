@@ -33,7 +33,10 @@ def test_one_stack_per_listed_region_each_passing_the_nag_gate(tmp_path):
     assert stacks_by_name["ProvenanceGuard-eu-west-1"].environment.region == "eu-west-1"
 
 
-@pytest.mark.parametrize("regions", ["useast1", {"us-east-1": 1}, [1], ["us-east-1", "us-east-1"], ["useast1"]])
+@pytest.mark.parametrize(
+    "regions",
+    ["useast1", {"us-east-1": 1}, [1], ["us-east-1", "us-east-1"], ["useast1"], ["us-east-1", "xx-nowhere-9"]],
+)
 def test_invalid_regions_stop_the_synth(regions):
     with pytest.raises(ConfigError):
         StackConfig.from_context(context(**{"provenance-guard:regions": regions}))
@@ -42,3 +45,9 @@ def test_invalid_regions_stop_the_synth(regions):
 def test_regions_can_be_given_on_the_command_line():
     config = StackConfig.from_context(context(**{"provenance-guard:regions": "us-east-1, eu-west-1"}))
     assert config.regions == ("us-east-1", "eu-west-1")
+
+
+def test_a_region_the_layers_botocore_does_not_know_stops_the_synth():
+    """Its functions would reject every event of their own Region (provenance_guard.regions)."""
+    with pytest.raises(ConfigError, match="the layer's botocore knows no Region xx-nowhere-9"):
+        StackConfig.from_context(context(**{"provenance-guard:regions": ["xx-nowhere-9"]}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from moto import mock_aws
 from moto.securityhub.responses import SecurityHubResponse
 
 from provenance_guard import state
+from provenance_guard.clients import ClientFactory
 from provenance_guard.service import Service, build_service
 from provenance_guard.settings import Settings
 from tests.unit.aws_calls import CallRecorder, recording
-from tests.unit.support import NO_THROTTLE, REGION, FakeClock, Inbox
+from tests.unit.support import NO_THROTTLE, REGION, FakeClock, HandlerLog, Inbox
 
 TABLE_NAME = "provenance-guard-findings"
 UNREACHABLE_REGISTRY = "http://127.0.0.1:9"
@@ -186,6 +188,21 @@ def slow_signing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def handler_log() -> Iterator[HandlerLog]:
+    """What the handlers' structured logger writes, through its own handler and formatter, to a stream
+    that encodes strictly as UTF-8 (as Lambda's stdout does): a line that cannot be encoded is lost here
+    too, as "--- Logging error ---" on stderr."""
+    from provenance_guard.runtime import logger
+
+    handler = logger.logger_handler
+    assert isinstance(handler, logging.StreamHandler)
+    log = HandlerLog()
+    previous = handler.setStream(log.stream)
+    yield log
+    handler.setStream(previous)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
@@ -219,6 +236,8 @@ def make_service(
         topic: bool = True,
         registry_url: str = UNREACHABLE_REGISTRY,
         recheck_queue_url: str | None = None,
+        clients: ClientFactory | None = None,
+        region: str | None = None,
     ) -> Service:
         settings = Settings(
             table_name=findings_table,
@@ -229,8 +248,9 @@ def make_service(
             securityhub_requests_per_second=NO_THROTTLE,
             registry_url=registry_url,
             recheck_queue_url=recheck_queue_url,
+            region=region,
         )
-        return build_service(settings, clock=clock, read_only=read_only)
+        return build_service(settings, clients, clock=clock, read_only=read_only)
 
     return make
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -193,3 +194,24 @@ class Inbox:
 def error_code(raised: pytest.ExceptionInfo[ClientError]) -> str:
     """The AWS error code of a `pytest.raises(ClientError)` result."""
     return str(raised.value.response["Error"]["Code"])
+
+
+class HandlerLog:
+    """The handlers' log lines (JSON objects), from a strict UTF-8 stream (the `handler_log` fixture)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self.stream = io.TextIOWrapper(self._buffer, encoding="utf-8", errors="strict", write_through=True)
+        self._read = 0
+
+    def take(self) -> list[dict[str, Any]]:
+        """The lines written since the last call, parsed."""
+        data = self._buffer.getvalue()
+        new, self._read = data[self._read :], len(data)
+        # "\n" ends a line, as CloudWatch reads it; str.splitlines would also split at U+0085 or U+2028,
+        # which JSON leaves unescaped inside strings.
+        return [json.loads(line) for line in new.decode("utf-8").split("\n") if line.startswith("{")]
+
+    def messages(self, message: str) -> list[dict[str, Any]]:
+        """The lines written since the last call whose `message` is `message` (the others are dropped)."""
+        return [line for line in self.take() if line.get("message") == message]

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from provenance_guard import publish
 from provenance_guard.asff import from_asff, to_asff
 from provenance_guard.collect.ami import AMI
 from provenance_guard.findings import finding_id, format_time
@@ -385,25 +386,45 @@ def emulated_securityhub() -> None:
     install()
 
 
-def test_findings_security_hub_refuses_raise_publish_error_and_are_not_recorded(
+def test_findings_security_hub_refuses_as_invalid_are_rejected_not_retried_and_not_recorded(
     emulated_securityhub: None, service: Service, make_ami: Callable[..., str], store: FindingStateStore
 ) -> None:
     image = make_ami(launch_permissions=PUBLIC)
     # The same image also named in another account's event (e.g. a forwarded event): findings for
-    # that account cannot be imported from this one.
+    # that account cannot be imported from this one, however often they are sent (InvalidAccess).
     foreign = ami_ref(image, account=OTHER_ACCOUNT)
     work = probe([Work(Action.EVALUATE, ami_ref(image)), Work(Action.EVALUATE, foreign)])
 
-    with pytest.raises(PublishError) as raised:
-        service.pipeline.run(work)
+    report = service.pipeline.run(work)
 
     refused = {finding_id(foreign, c) for c in ("PG.AMI.1", "PG.AMI.3")}
-    assert {f.finding_id for f in raised.value.failed} == refused
-    assert {f.error_code for f in raised.value.failed} == {"InvalidAccess"}
-    assert f"{len(refused)} findings were not imported" in str(raised.value)
+    assert {f.finding_id for f in report.rejected_findings} == refused
+    assert {f.error_code for f in report.rejected_findings} == {"InvalidAccess"}
+    assert report.imported == 2
     assert set(records(store, image)) == {"PG.AMI.1", "PG.AMI.3"}  # this account's were imported
     assert all(to_asff(r.finding)["AwsAccountId"] == ACCOUNT for r in records(store, image).values())
     assert store.get_many(refused) == {}
+
+
+def test_findings_refused_for_a_reason_that_can_pass_raise_publish_error_and_are_not_recorded(
+    service: Service,
+    make_ami: Callable[..., str],
+    failed_findings: Callable[..., None],
+    store: FindingStateStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(publish, "_backoff", lambda round_number: 0.0)  # the rounds' jitter, not their number
+    image = make_ami(launch_permissions=PUBLIC)
+    doomed = finding_id(ami_ref(image), "PG.AMI.3")
+    failed_findings(doomed, "InternalException", publish.MAX_FAILED_FINDING_ROUNDS)
+
+    with pytest.raises(PublishError) as raised:
+        run(service, ami_event(image))
+
+    assert [(f.finding_id, f.error_code) for f in raised.value.failed] == [(doomed, "InternalException")]
+    assert "1 findings were not imported" in str(raised.value)
+    assert raised.value.report.imported == 1
+    assert set(records(store, image)) == {"PG.AMI.1"}
 
 
 def test_a_hub_that_is_not_enabled_refuses_everything_and_nothing_is_recorded(
@@ -414,15 +435,18 @@ def test_a_hub_that_is_not_enabled_refuses_everything_and_nothing_is_recorded(
     notifications: Inbox,
     store: FindingStateStore,
 ) -> None:
+    """Security Hub answers InvalidAccess for every finding: rejected, not retried (AWS gives the same code
+    for a finding of another account). Nothing is recorded, so the next evaluation once the hub is
+    enabled again (the daily sweep at the latest) imports everything."""
     securityhub.disable_security_hub()
     image = make_ami(launch_permissions=PUBLIC)
-    with pytest.raises(PublishError) as raised:
-        run(service, ami_event(image))
-    assert {f.finding_id for f in raised.value.failed} == set(ids(image).values())
+    report = run(service, ami_event(image))
+    assert {f.finding_id for f in report.rejected_findings} == set(ids(image).values())
+    assert {f.error_code for f in report.rejected_findings} == {"InvalidAccess"}
     assert records(store, image) == {}
     assert notifications.messages() == []
 
-    securityhub.enable_security_hub(EnableDefaultStandards=False)  # fixed: the retry imports everything
+    securityhub.enable_security_hub(EnableDefaultStandards=False)
     report = run(service, ami_event(image))
     assert report.imported == 2
     assert [n.transition for n in report.notified] == [Transition.NEW_FAILURE]

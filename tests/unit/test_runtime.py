@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from provenance_guard import publish
 from provenance_guard.findings import finding_id
 from provenance_guard.runtime import handle_sqs_batch, sqs_lambda_handler, sweep_lambda_handler
 from provenance_guard.service import Service
@@ -44,9 +45,11 @@ def test_only_the_record_whose_processing_failed_is_retried(
     make_ami: Callable[..., str],
     failed_findings: Callable[..., None],
     notifications: Inbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(publish, "_backoff", lambda round_number: 0.0)
     good, doomed = make_ami(launch_permissions=PUBLIC), make_ami(launch_permissions=PUBLIC)
-    failed_findings(finding_id(ami_ref(doomed), "PG.AMI.3"), "InvalidAccess")
+    failed_findings(finding_id(ami_ref(doomed), "PG.AMI.3"), "InternalException", publish.MAX_FAILED_FINDING_ROUNDS)
     event = batch(
         sqs_record("good", json.dumps(ami_event(good))),
         sqs_record("malformed-json", "{not json"),

@@ -1,7 +1,9 @@
 """boto3 clients, created lazily and configured to retry throttling and 5xx with backoff.
 
 botocore's `standard` retry mode retries throttling errors, 5xx and transient connection errors
-with exponential backoff and full jitter; `max_attempts` counts the first call.
+with exponential backoff and full jitter; `max_attempts` counts the first call. What still fails after
+that is classified by `provenance_guard.failures`: an answer that the request was invalid is permanent
+(rejected, never retried by SQS), anything else is transient (the record is retried).
 """
 
 from __future__ import annotations

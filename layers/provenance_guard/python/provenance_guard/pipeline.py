@@ -1,6 +1,12 @@
 """The one path from work to findings, used by every handler, the sweep, `replay` and `evaluate`.
 
 collect (AWS reads) -> evaluate (pure controls) -> findings -> state diff -> sinks (Security Hub) -> notifiers.
+
+Per-item failures are classified by `provenance_guard.failures`: an item AWS refuses as invalid (a
+ValidationException, an InvalidParameter* answer, botocore's parameter validation, ...) and a finding
+Security Hub refuses as invalid (InvalidInput, InvalidAccess) are permanent: listed in the report
+(`rejected_items`, `rejected_findings`) for the caller to log and count, never retried. Transient ones
+raise `WorkError` / `PublishError` once everything else is published, so the record is retried.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from datetime import datetime, timedelta
 from provenance_guard.collect.base import Collection, Snapshot
 from provenance_guard.controls.registry import ControlRegistry, EvaluationContext
 from provenance_guard.exemptions import find_exemption
+from provenance_guard.failures import Failure, classify, classify_finding_code, reason
 from provenance_guard.findings import Finding, build_finding, finding_id, fingerprint
 from provenance_guard.model import ResourceRef, Status, Verdict
 from provenance_guard.notify import Notification, Notifier, Transition, transition
@@ -29,25 +36,29 @@ Hub's 90-day retention of findings that are never updated."""
 
 
 class PublishError(RuntimeError):
-    """Some findings were not imported; the work must be retried (and reaches the DLQ if it keeps failing)."""
+    """Some findings were not imported for a reason that can pass; the work must be retried (and reaches
+    the DLQ if it keeps failing). `report` is the run's report up to then (its rejections included)."""
 
-    def __init__(self, failed: Sequence[FailedFinding]) -> None:
+    def __init__(self, failed: Sequence[FailedFinding], report: RunReport | None = None) -> None:
         super().__init__(
             f"{len(failed)} findings were not imported: "
             + "; ".join(f"{f.finding_id}: {f.error_code} {f.error_message}" for f in failed[:5])
         )
         self.failed = list(failed)
+        self.report = report or RunReport()
 
 
 class WorkError(RuntimeError):
-    """Some items could not be expanded or evaluated; every other item's results were published. The
-    record is retried (reaching the DLQ if it keeps failing); the items already done are then unchanged."""
+    """Some items could not be expanded or evaluated for a reason that can pass; every other item's
+    results were published. The record is retried (reaching the DLQ if it keeps failing); the items
+    already done are then unchanged. `report` is the run's report (its rejections included)."""
 
-    def __init__(self, failed: Sequence[tuple[ResourceRef, str]]) -> None:
+    def __init__(self, failed: Sequence[tuple[ResourceRef, str]], report: RunReport | None = None) -> None:
         super().__init__(
             f"{len(failed)} items could not be judged: " + "; ".join(f"{ref.arn}: {why}" for ref, why in failed[:5])
         )
         self.failed = list(failed)
+        self.report = report or RunReport()
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,10 @@ class RunReport:
     new_failures: list[Finding] = field(default_factory=list)
     """Findings imported by this run that newly fail (whether or not their severity is notified)."""
     securityhub_calls: int = 0
+    rejected_items: list[tuple[ResourceRef, str]] = field(default_factory=list)
+    """Items AWS refused as invalid (a permanent failure, with its reason): never retried."""
+    rejected_findings: list[FailedFinding] = field(default_factory=list)
+    """Findings Security Hub refused as invalid (InvalidInput, InvalidAccess): never retried."""
 
     @property
     def provisional(self) -> list[ResourceRef]:
@@ -115,14 +130,14 @@ class Pipeline:
         quiet: set[str] = set()
         archive_refs: list[ResourceRef] = []
         failed: list[tuple[ResourceRef, str]] = []
-        for item in self._expand(work, failed):
+        for item in self._expand(work, failed, report):
             if item.action is not Action.EVALUATE:
                 archive_refs.append(item.resource)
                 continue
             try:
                 evaluated = self._evaluate(item, policy, now)
             except Exception as error:
-                _failed(item, error, failed)
+                _failed(item, error, failed, report)
                 continue
             if evaluated is None:
                 report.vanished.append(item.resource)
@@ -134,10 +149,10 @@ class Pipeline:
         candidates = self._diff(fresh, quiet, now, report) + self._archivals(archive_refs, now, report)
         self._publish(candidates, report, policy)
         if failed:
-            raise WorkError(failed)
+            raise WorkError(failed, report)
         return report
 
-    def _expand(self, work: Sequence[Work], failed: list[tuple[ResourceRef, str]]) -> list[Work]:
+    def _expand(self, work: Sequence[Work], failed: list[tuple[ResourceRef, str]], report: RunReport) -> list[Work]:
         expanded: list[Work] = []
         for item in work:
             if item.action is not Action.EXPAND:
@@ -149,7 +164,7 @@ class Pipeline:
             try:
                 found = expander(item.resource)
             except Exception as error:
-                _failed(item, error, failed)
+                _failed(item, error, failed, report)
                 continue
             expanded += [_restricted(f, item.controls) for f in found if f.action is not Action.EXPAND]
         return expanded
@@ -246,13 +261,19 @@ class Pipeline:
         if self._state is not None:
             self._state.save_many((c.finding, fingerprint(c.finding)) for c in imported)
         report.imported += len(imported)
-        if failed:
-            raise PublishError(failed)
+        report.rejected_findings += [f for f in failed if classify_finding_code(f.error_code) is Failure.PERMANENT]
+        retry = [f for f in failed if classify_finding_code(f.error_code) is Failure.TRANSIENT]
+        if retry:
+            raise PublishError(retry, report)
 
 
-def _failed(item: Work, error: Exception, failed: list[tuple[ResourceRef, str]]) -> None:
+def _failed(item: Work, error: Exception, failed: list[tuple[ResourceRef, str]], report: RunReport) -> None:
+    if classify(error) is Failure.PERMANENT:
+        logger.warning("cannot judge %s, and a retry would not change that: %s", item.resource.arn, reason(error))
+        report.rejected_items.append((item.resource, reason(error)))
+        return
     logger.exception("cannot judge %s; the other items go on", item.resource.arn)
-    failed.append((item.resource, f"{type(error).__name__}: {error}"[:300]))
+    failed.append((item.resource, reason(error)[:300]))
 
 
 def _notification(candidate: _Candidate) -> Notification | None:

@@ -1,10 +1,22 @@
 """Runs one SQS batch of EventBridge events through the pipeline, one record at a time.
 
-- A record that is not a usable event is logged with the reason and skipped (metric EventsRejected):
-  a retry cannot fix it, and the log line keeps the body.
-- A record whose processing fails (AWS errors after the client's retries, findings Security Hub did
-  not take) is reported in `batchItemFailures`: SQS retries it and, after maxReceiveCount, moves it
-  to the dead-letter queue. The other records of the batch are unaffected.
+Every failure is classified once, by `provenance_guard.failures`:
+- Permanent: the record is not a usable event (an SQS record that is not an object, a `body` that is
+  not a string, not JSON, or holds text that is not valid Unicode; an envelope or detail `parse_event`
+  refuses: an account that is not 12 digits, a Region no partition has, ...), or AWS refuses its work
+  as invalid (botocore's parameter validation, an invalid Region, ValidationException, InvalidInput,
+  InvalidParameter*, InvalidAccess). Logged as "event rejected" with the reason and the body, counted
+  (metric EventsRejected) and dropped on the first receive: a retry cannot fix it.
+  Within a record, an item AWS refuses as invalid ("item rejected", ItemsRejected) or a finding
+  Security Hub refuses as invalid ("finding rejected", FindingsRejected) is logged and counted the
+  same way; the other items are processed, and the record is not retried for it.
+- Transient: throttling, 5xx, timeouts, connection errors (after the client's own retries), findings
+  Security Hub did not take for a reason that can pass, and anything unexpected: the record is reported
+  in `batchItemFailures`; SQS retries it and, after maxReceiveCount, moves it to the dead-letter queue
+  (whose depth raises an alarm). The other records of the batch are unaffected.
+
+Every log line of a record carries its `messageId`. Log lines cannot fail: text UTF-8 cannot encode
+(a lone surrogate) is written as a JSON escape, never dropped (`log_lines.encodable_json`).
 """
 
 from __future__ import annotations
@@ -20,9 +32,12 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from provenance_guard import recheck
+from provenance_guard.failures import Failure, classify, reason
 from provenance_guard.findings import Finding
+from provenance_guard.log_lines import clip, encodable_json
 from provenance_guard.model import ResourceRef
-from provenance_guard.pipeline import RunReport
+from provenance_guard.pipeline import PublishError, RunReport, WorkError
+from provenance_guard.regions import partition_of
 from provenance_guard.remediation.automatic import automatic_requests
 from provenance_guard.service import Service, default_service
 from provenance_guard.sweep import SweepScope, page_work, plan_pages, send_pages
@@ -33,7 +48,7 @@ from provenance_guard.triggers.sweep import FUNCTION as SWEEP_FUNCTION
 from provenance_guard.work import Action, EventError, Work
 
 NAMESPACE = "ProvenanceGuard"
-logger = Logger(service="provenance-guard")
+logger = Logger(service="provenance-guard", json_serializer=encodable_json)
 metrics = Metrics(namespace=NAMESPACE, service="provenance-guard")
 tracer = Tracer(service="provenance-guard")
 
@@ -70,47 +85,99 @@ def handle_sqs_batch(
     event: Mapping[str, Any], service: Service, *, sweep: bool = False, only: str | None = None
 ) -> dict[str, Any]:
     """The Lambda response for an SQS event source with ReportBatchItemFailures."""
-    records = event.get("Records")
+    records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
-        logger.error("not an SQS batch; nothing to do", extra={"event": _clip(event)})
-        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        _reject("not an SQS batch; nothing to do", event)
         return {"batchItemFailures": []}
     failures = []
     for record in records:
-        if not _process(record, service, sweep, only):
-            failures.append({"itemIdentifier": record.get("messageId", "")})
+        if not isinstance(record, Mapping):
+            _reject(f"an SQS record is an object, not a {type(record).__name__}", record)
+            continue
+        logger.append_keys(messageId=record.get("messageId"))
+        try:
+            if not _process(record, service, sweep, only):
+                failures.append({"itemIdentifier": record.get("messageId", "")})
+        finally:
+            logger.remove_keys(["messageId"])
     return {"batchItemFailures": failures}
 
 
 def _process(record: Mapping[str, Any], service: Service, sweep: bool, only: str | None = None) -> bool:
-    """True when the record is done with (processed, or knowingly skipped); False to have SQS retry it."""
-    body = record.get("body", "")
+    """True when the record is done with (processed, or rejected for good); False to have SQS retry it."""
+    body = record.get("body")
     try:
-        event = json.loads(body)
+        event = event_of(body)
         for batch in _batches(event, service, sweep, only):
-            report = service.pipeline.run(batch)
-            _record_metrics(report)
+            report = _run(service, batch)
             _remediate_automatically(report.new_failures, service)
             if report.provisional and not sweep:
                 _recheck_later(report.provisional, event, service)
-    except (json.JSONDecodeError, EventError) as error:
-        logger.warning(
-            "event rejected",
-            extra={"reason": str(error), "messageId": record.get("messageId"), "body": body[:8000]},
-        )
-        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
-        return True
-    except Exception:
-        logger.exception("processing failed; SQS will retry the record", extra={"messageId": record.get("messageId")})
+    except Exception as error:
+        if classify(error) is Failure.PERMANENT:
+            _reject(reason(error), body)
+            return True
+        logger.exception("processing failed; SQS will retry the record", extra={"reason": reason(error)})
         metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=1)
         return False
     return True
 
 
+def event_of(body: object) -> Any:
+    """The JSON value an SQS record's body holds; `EventError` when it is not a string of JSON text that
+    is valid Unicode (a JSON `\\ud800` escape decodes to a lone surrogate, which no AWS API can take)."""
+    if not isinstance(body, str):
+        raise EventError(f"the SQS record's body is {type(body).__name__}, not a string")
+    try:
+        event = json.loads(body)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, an over-long integer, too deep
+        raise EventError(f"the body is not usable JSON: {type(error).__name__}: {str(error)[:200]}") from None
+    try:
+        json.dumps(event, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise EventError(f"the event holds text that is not valid Unicode: {error.reason}") from None
+    except RecursionError:
+        raise EventError("the event is nested too deeply") from None
+    return event
+
+
+def _run(service: Service, batch: list[Work]) -> RunReport:
+    """One pipeline run; its rejections are logged and counted whether or not the record is retried."""
+    try:
+        report = service.pipeline.run(batch)
+    except (WorkError, PublishError) as error:
+        _record_rejections(error.report)
+        raise
+    _record_rejections(report)
+    _record_metrics(report)
+    return report
+
+
+def _reject(why: str, body: object) -> None:
+    logger.warning("event rejected", extra={"reason": why, "body": clip(body)})
+    metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+
+
+def _record_rejections(report: RunReport) -> None:
+    for ref, why in report.rejected_items:
+        logger.warning("item rejected", extra={"resource": ref.arn, "reason": why})
+    for finding in report.rejected_findings:
+        logger.warning(
+            "finding rejected",
+            extra={"finding": finding.finding_id, "reason": f"{finding.error_code}: {finding.error_message}"},
+        )
+    if report.rejected_items:
+        metrics.add_metric(name="ItemsRejected", unit=MetricUnit.Count, value=len(report.rejected_items))
+    if report.rejected_findings:
+        metrics.add_metric(name="FindingsRejected", unit=MetricUnit.Count, value=len(report.rejected_findings))
+
+
 def _batches(event: Any, service: Service, sweep: bool, only: str | None = None) -> Iterator[list[Work]]:
     """The record's work, in the batches the pipeline runs one at a time: the work it names, or, for a
     sweep request, each page of the sweep (sent to the sweep's queue when it has one)."""
-    work = parse_event(event, SWEEP_FUNCTION if sweep else only)
+    own_region = service.settings.region
+    partition = partition_of(own_region) if own_region else None
+    work = parse_event(event, SWEEP_FUNCTION if sweep else only, partition)
     for item in (w for w in work if w.action is Action.REMEDIATE):
         if only != REMEDIATION_FUNCTION:
             raise EventError("a remediation request reached a function that does not remediate")
@@ -195,7 +262,3 @@ def _record_metrics(report: RunReport) -> None:
             "notified": len(report.notified),
         },
     )
-
-
-def _clip(value: Any) -> str:
-    return json.dumps(value, default=str)[:8000]

@@ -45,6 +45,9 @@ class Settings:
     remediation_queue_url: str | None = None
     """Where new failures of controls in `automatic` remediation mode are sent; without it they are
     remediated in-process."""
+    region: str | None = None
+    """The function's own Region (Lambda's AWS_REGION): events naming a Region of another partition,
+    which its credentials cannot reach, are rejected (`provenance_guard.triggers.parse_event`)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,4 +81,5 @@ class Settings:
             recheck_queue_url=env.get(ENV_RECHECK_QUEUE_URL) or None,
             registry_url=registry_url,
             remediation_queue_url=env.get(ENV_REMEDIATION_QUEUE_URL) or None,
+            region=env.get("AWS_REGION") or None,
         )

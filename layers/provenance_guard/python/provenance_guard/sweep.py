@@ -10,6 +10,8 @@
 3. Each page is a message on the sweep queue, evaluated by the pipeline like any event: the work of
    one Lambda invocation stays small whatever the account's size, and SQS retries a failed page alone.
    Without a queue (the CLI, replay), pages run in the same process, one after the other.
+   A page whose kind, action, names, account, Region or partition is malformed is an `EventError`
+   (rejected, never retried), found before any AWS call is made for it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from provenance_guard.collect.base import Kind
 from provenance_guard.collect.kinds import UnknownKindError, inventoried, kind_named, ref_from_arn
 from provenance_guard.model import ResourceKind, ResourceRef
 from provenance_guard.policy import Policy
+from provenance_guard.regions import check_scope
 from provenance_guard.state import FindingStateStore
 from provenance_guard.work import Action, EventError, Work
 
@@ -109,7 +112,9 @@ def page_work(event: Mapping[str, Any]) -> list[Work]:
 
 
 def named_work(detail: Mapping[str, Any], account: object, region: object) -> list[Work]:
-    """The work a page's detail names (`kind`, `action`, `names`, `partition`); `EventError` if malformed."""
+    """The work a page's detail names (`kind`, `action`, `names`, `partition`) in `account` and `region`;
+    `EventError` if malformed: an account that is not a 12-digit id, a Region or partition AWS does not
+    have, or a Region of another partition are rejected here, before any AWS call."""
     try:
         kind = kind_named(detail["kind"])
         action = Action(detail["action"])
@@ -118,9 +123,12 @@ def named_work(detail: Mapping[str, Any], account: object, region: object) -> li
         names = detail["names"]
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise TypeError("names is not a list of names")
-        scope = SweepScope(str(account), str(region), str(detail["partition"]))
+        partition = detail["partition"]
+        if not isinstance(partition, str):
+            raise TypeError(f"partition is a {type(partition).__name__}, not a string")
     except (KeyError, ValueError, TypeError, UnknownKindError) as error:
         raise EventError(f"malformed page of work: {error!r}") from None
+    scope = SweepScope(*check_scope(account, region, partition, whose="the page's"))
     return [Work(action, scope.ref(kind, name)) for name in names]
 
 

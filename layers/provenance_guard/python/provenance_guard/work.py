@@ -10,7 +10,8 @@ from provenance_guard.model import Reason, ResourceRef
 
 class EventError(ValueError):
     """An event or message cannot be used (malformed, or of no known kind): the message says why. A
-    retry cannot fix it, so it is logged with the reason and dropped, never retried."""
+    retry cannot fix it, so it is logged with the reason and dropped, never retried (a permanent
+    failure in `provenance_guard.failures`)."""
 
 
 class Action(StrEnum):

@@ -4,7 +4,9 @@ which AMIs (per Region and account) an image distributed."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
@@ -30,6 +32,19 @@ class ImageBuilderImage:
     recipe_arn: str | None
     components: tuple[str, ...]
     amis: tuple[DistributedAmi, ...]
+
+
+@cache
+def image_arn_pattern() -> re.Pattern[str]:
+    """What GetImage accepts as `imageBuildVersionArn`, from botocore's Image Builder model (botocore does
+    not check patterns itself; the service refuses anything else with InvalidParameterValueException).
+    Image names in it are lower-case: so is every ARN Image Builder returns (`Image.arn` has the same
+    `[a-z0-9-_]+`)."""
+    from botocore.loaders import create_loader
+
+    model = create_loader().load_service_model("imagebuilder", "service-2")
+    member = model["shapes"]["GetImageRequest"]["members"]["imageBuildVersionArn"]
+    return re.compile(model["shapes"][member["shape"]]["pattern"])
 
 
 class ImageBuilderUnreadableError(LookupError):

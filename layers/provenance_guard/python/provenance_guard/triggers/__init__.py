@@ -1,11 +1,18 @@
-"""Every trigger (one line per family module), and the dispatch of an event to its trigger's parser."""
+"""Every trigger (one line per family module), and the dispatch of an event to its trigger's parser.
+
+Before any parser runs, the envelope is checked: `source` and `detail-type` strings, `account` a 12-digit
+account id, `region` a Region of a known partition (`provenance_guard.regions`), of the function's own
+partition when it is given, `resources` a list of strings. After it, every resource the work names is
+checked the same way (a Lambda function ARN or a sweep page names its own account, Region and
+partition). Whatever fails is an `EventError`: rejected, never retried.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from provenance_guard.model import partition_for_region
+from provenance_guard.regions import check_scope
 from provenance_guard.triggers import ami, codeartifact, ecr, instance, lambda_functions, remediation, scans, sweep
 from provenance_guard.triggers.base import API_VERSION_SUFFIX, CLOUDTRAIL, Envelope, Parser, Trigger
 from provenance_guard.work import EventError, Work
@@ -47,15 +54,15 @@ def for_function(function: str) -> list[Trigger]:
     return [trigger for trigger in TRIGGERS if trigger.function == function]
 
 
-def parse_event(event: object, function: str | None = None) -> list[Work]:
+def parse_event(event: object, function: str | None = None, partition: str | None = None) -> list[Work]:
     """The work one EventBridge event (or one of the product's own messages) asks for; with `function`,
-    only an event of one of that function's triggers is accepted. Raises `EventError` when it cannot be
-    used."""
+    only an event of one of that function's triggers is accepted; with `partition` (the function's own),
+    only resources in that partition's Regions. Raises `EventError` when it cannot be used."""
     if not isinstance(event, Mapping):
         raise EventError(f"an EventBridge event is a JSON object, got {type(event).__name__}")
     if function is not None and not any(_delivers(t, event) for t in for_function(function)):
         raise EventError(f"not a {function} event: {event.get('source')} / {event.get('detail-type')}")
-    envelope = _envelope(event)
+    envelope = _envelope(event, partition)
     detail = event.get("detail")
     if not isinstance(detail, Mapping):
         raise EventError("the event has no 'detail' object")
@@ -69,22 +76,31 @@ def parse_event(event: object, function: str | None = None) -> list[Work]:
         parser = _EVENTS.get((envelope.source, envelope.detail_type))
     if parser is None:
         raise EventError(f"no provenance-guard trigger handles {envelope.source} / {envelope.detail_type}")
-    return parser(detail, envelope)
+    work = parser(detail, envelope)
+    for item in work:
+        ref = item.resource
+        whose = f"the {ref.kind.value} {ref.name[:100]!r}'s"
+        check_scope(ref.account, ref.region, ref.partition, whose=whose)
+        if partition is not None and ref.partition != partition:
+            raise EventError(f"{whose} partition {ref.partition} is not this function's ({partition})")
+    return work
 
 
 def _delivers(trigger: Trigger, event: Mapping[str, Any]) -> bool:
     return (event.get("source"), event.get("detail-type")) == (trigger.source, trigger.detail_type)
 
 
-def _envelope(event: Mapping[str, Any]) -> Envelope:
-    try:
-        source, detail_type = str(event["source"]), str(event["detail-type"])
-        account, region = str(event["account"]), str(event["region"])
-    except KeyError as missing:
-        raise EventError(f"the event has no {missing.args[0]!r} field") from None
-    if not account.isdigit() or len(account) != 12:
-        raise EventError(f"the event's account {account!r} is not a 12-digit account id")
+def _envelope(event: Mapping[str, Any], own_partition: str | None) -> Envelope:
+    for name in ("source", "detail-type", "account", "region"):
+        if name not in event:
+            raise EventError(f"the event has no {name!r} field")
+    source, detail_type = event["source"], event["detail-type"]
+    if not isinstance(source, str) or not isinstance(detail_type, str):
+        raise EventError("the event's source and detail-type are not strings")
+    account, region, partition = check_scope(event["account"], event["region"])
+    if own_partition is not None and partition != own_partition:
+        raise EventError(f"the event's region {region} is in partition {partition}, not in this function's")
     resources = event.get("resources") or []
-    if not isinstance(resources, list):
-        raise EventError(f"the event's resources is a {type(resources).__name__}, not a list")
-    return Envelope(source, detail_type, account, region, partition_for_region(region), tuple(map(str, resources)))
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise EventError("the event's resources is not a list of ARNs")
+    return Envelope(source, detail_type, account, region, partition, tuple(resources))

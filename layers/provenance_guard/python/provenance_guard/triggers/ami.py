@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from provenance_guard.collect.ami import AMI
+from provenance_guard.collect.imagebuilder import image_arn_pattern
 from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
 from provenance_guard.triggers.base import Envelope, Trigger, required
 from provenance_guard.work import Action, EventError, Work
@@ -31,7 +32,24 @@ def image_builder_state_change(detail: Mapping[str, Any], envelope: Envelope) ->
     images = [r for r in envelope.resources if ":imagebuilder:" in r and ":image/" in r]
     if not images:
         raise EventError("the event's resources name no Image Builder image ARN")
+    for arn in images:
+        _check_image_arn(arn, envelope)
     return [Work(Action.EXPAND, envelope.ref(IMAGE_BUILDER_IMAGE, arn)) for arn in images]
+
+
+def _check_image_arn(arn: str, envelope: Envelope) -> None:
+    """Rejects, before GetImage is called, an ARN GetImage would refuse (InvalidParameterValueException) or
+    one of another account or Region than the event's. AWS's documented sample event names an image with
+    upper-case letters (`...-cdef-EXAMPLE22222`): a placeholder no real image has, so it is rejected with
+    this reason rather than lower-cased into the name of some other image."""
+    if not image_arn_pattern().fullmatch(arn):
+        raise EventError(
+            f"{arn[:300]!r} is not an Image Builder image build version ARN as GetImage accepts it"
+            f" ({image_arn_pattern().pattern}: image names are lower-case)"
+        )
+    region, account = arn.split(":")[3:5]
+    if (region, account) != (envelope.region, envelope.account):
+        raise EventError(f"{arn!r} is an image of {account} in {region}, not of the event's account and Region")
 
 
 def image_attribute_call(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
