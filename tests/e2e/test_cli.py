@@ -96,7 +96,10 @@ def test_demo_prints_real_findings_and_notifications(emulator, template_path, ca
     assert re.search(r"PG\.ECR\.1\s+PASSED\s+MEDIUM\s+repository/payments/api", out)
     assert re.search(r"PG\.ECR\.5\s+PASSED", out)
     assert re.search(r"PG\.ECR\.1\s+FAILED\s+MEDIUM\s+repository/sandbox/tools", out)
-    assert re.search(r"PG\.ECR\.2\s+FAILED\s+MEDIUM\s+repository/sandbox/tools", out)
+    # the demo policy remediates PG.ECR.2 automatically: the mutable repository is made immutable at once
+    assert "remediation PG.ECR.2 RESOLVED: repository/sandbox/tools" in out
+    assert re.search(r"PG\.ECR\.2\s+PASSED\s+MEDIUM\s+repository/sandbox/tools", out)
+    assert "--image-tag-mutability IMMUTABLE_WITH_EXCLUSION" in out
     assert re.search(r"PG\.ECR\.5\s+FAILED\s+CRITICAL\s+payments/worker@sha256:", out)
     assert "CRITICAL PG.ECR.5 FAILED: payments/worker@sha256:" in out
     assert re.search(r"PG\.ECR\.4\s+FAILED\s+MEDIUM\s+payments/reports@sha256:", out)
