@@ -34,6 +34,7 @@ from provenance_guard.collect.ecr_image_model import (
     platform_entries,
     split_image_name,
 )
+from provenance_guard.collect.ecr_manifests import manifest_once
 from provenance_guard.collect.ecr_scan import DESCRIBE_SCAN_FINDINGS, LIST_INSPECTOR_FINDINGS, ScanReader
 from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
 from provenance_guard.collect.ecr_signing import (
@@ -54,7 +55,7 @@ from provenance_guard.oci.manifest import (
     ManifestError,
     image_config_labels,
 )
-from provenance_guard.oci.registry import RegistryError
+from provenance_guard.oci.registry import RegistryError, RegistryUnreachableError
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class EcrImageCollector:
         """Kind (from the manifest itself) and the recorded base image, through the OCI data path."""
         reader = self._registries.reader(snapshot.ref.account, snapshot.ref.region)
         try:
-            manifest = reader.manifest(snapshot.repository, snapshot.digest)
+            manifest = manifest_once(self._run, reader, snapshot.repository, snapshot.digest)
             kind = manifest_kind(manifest)
             snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type, manifest_size=len(manifest.raw))
             if kind != "artifact":
@@ -216,7 +217,8 @@ class EcrImageCollector:
                 base = _base_from(labels, "config label")
             return replace(snapshot, base_image=base), manifest
         except (RegistryError, ManifestError) as error:
-            logger.warning("cannot read %s through the registry: %s", snapshot.ref.name, error)
+            if not isinstance(error, RegistryUnreachableError):  # that one is logged once, by the reader
+                logger.warning("cannot read %s through the registry: %s", snapshot.ref.name, error)
             return replace(snapshot, oci_error=str(error)[:300]), None
 
 
@@ -261,7 +263,7 @@ KINDS = (
         ECR_IMAGE,
         collector=_collector,
         collector_reads=(*READ_IMAGE, *READ_SIGNING),
-        expander=lambda collection: ImageExpander(collection.clients, collection.registries),
+        expander=lambda collection: ImageExpander(collection.clients, collection.registries, collection.run),
         expander_reads=(DESCRIBE_IMAGES, *OCI_PERMISSIONS),
         inventory=ecr_images,
         inventory_reads=(DESCRIBE_REPOSITORIES, DESCRIBE_IMAGES),
