@@ -14,7 +14,7 @@ import pytest
 
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.model import ResourceRef, Status
-from provenance_guard.oci import registry
+from provenance_guard.oci import registry, transport
 from provenance_guard.triggers import parse_event
 from provenance_guard.work import Action, Work
 from provenance_guard_cli.local_registry import LocalRegistry, RegistryPusher, image_index, image_manifest, push_image
@@ -75,7 +75,7 @@ def test_an_unreachable_registry_costs_one_attempt_one_line_and_says_why_on_ever
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    opener = CountingOpener(registry.open_pooled)
+    opener = CountingOpener(transport.open_pooled)
     monkeypatch.setattr(registry, "open_pooled", opener)
     ecr.create_repository(repositoryName="down/app")
     images = []
