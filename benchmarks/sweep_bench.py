@@ -48,7 +48,13 @@ from provenance_guard_cli.backing import TABLE_NAME, ensure_table
 from provenance_guard_cli.sample_account import ACCOUNT, REGION, ami_available, instance_state, sample_event
 
 ROOT = Path(__file__).resolve().parent.parent
-SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION}
+SWEEP = {
+    "source": "provenance-guard",
+    "detail-type": "Sweep Requested",
+    "account": ACCOUNT,
+    "region": REGION,
+    "detail": {},
+}
 
 
 class CallCounter:
