@@ -8,6 +8,9 @@
 3. Each page is a message on the sweep queue, evaluated by the pipeline like any event: the work of
    one Lambda invocation stays small whatever the account's size, and SQS retries a failed page alone.
    Without a queue (the CLI, replay), pages run in the same process, one after the other.
+4. A kind with a `listing` has its page carry what the list call returned for each resource
+   (`listed`, within `LISTED_BUDGET_BYTES`), and its collector uses that instead of reading each
+   resource again; a page older than `LISTED_MAX_AGE` when it is evaluated reads everything afresh.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
@@ -26,6 +30,11 @@ from provenance_guard.work import Action, EventError, Work
 
 PAGE_SOURCE = ("provenance-guard", "Sweep Page")
 PAGE_SIZE = 25
+LISTED_BUDGET_BYTES = 128 * 1024
+"""The most JSON one page's list entries may take (an SQS message holds 256 KiB); entries beyond it
+stay out of the page, and their resources are read afresh."""
+LISTED_MAX_AGE = timedelta(minutes=15)
+"""A page evaluated later than this after its listing (SQS retries, a backlog) reads afresh."""
 
 
 @dataclass(frozen=True)
@@ -49,18 +58,22 @@ def plan_pages(
     `state` is given)."""
     seen: dict[ResourceKind, set[str]] = {}
     for descriptor in inventoried() if kinds is None else kinds:
-        kind, inventory = descriptor.resource, descriptor.inventory
-        assert inventory is not None, f"{kind} has no inventory"
+        kind = descriptor.resource
         names = seen.setdefault(kind, set())
         batch: list[str] = []
-        for name in inventory(clients, scope.region):
+        listed: dict[str, Mapping[str, Any]] = {}
+        size = 0
+        for name, entry in _entries(descriptor, clients, scope.region):
             names.add(name)
             batch.append(name)
+            if entry is not None and size + (length := len(page_body(entry))) <= LISTED_BUDGET_BYTES:
+                listed[name] = entry
+                size += length
             if len(batch) == PAGE_SIZE:
-                yield page(scope, kind, Action.EVALUATE, batch)
-                batch = []
+                yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
+                batch, listed, size = [], {}, 0
         if batch:
-            yield page(scope, kind, Action.EVALUATE, batch)
+            yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
     if state is None:
         return
     gone: dict[ResourceKind, list[str]] = {}
@@ -73,11 +86,30 @@ def plan_pages(
             yield page(scope, kind, Action.ARCHIVE, vanished[start : start + PAGE_SIZE])
 
 
+def _entries(descriptor: Kind, clients: ClientFactory, region: str) -> Iterator[tuple[str, Mapping[str, Any] | None]]:
+    if descriptor.listing is not None:
+        yield from descriptor.listing(clients, region)
+        return
+    assert descriptor.inventory is not None, f"{descriptor.resource} has no inventory"
+    yield from ((name, None) for name in descriptor.inventory(clients, region))
+
+
 def page(
-    scope: SweepScope, kind: ResourceKind, action: Action, names: list[str], detail_type: str = PAGE_SOURCE[1]
+    scope: SweepScope,
+    kind: ResourceKind,
+    action: Action,
+    names: list[str],
+    detail_type: str = PAGE_SOURCE[1],
+    *,
+    listed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A "Sweep Page" message (or, with `detail_type`, another message naming resources, such as a
-    recheck): an EventBridge-shaped envelope, so logs and replay read it like any event."""
+    recheck): an EventBridge-shaped envelope, so logs and replay read it like any event. `listed`: the
+    list entries of some of `names`, stamped with the time they were read."""
+    detail: dict[str, Any] = {"kind": kind.value, "action": action.value, "names": names, "partition": scope.partition}
+    if listed:
+        detail["listed"] = dict(listed)
+        detail["listedAt"] = datetime.now(UTC).isoformat()
     return {
         "version": "0",
         "source": PAGE_SOURCE[0],
@@ -85,7 +117,7 @@ def page(
         "account": scope.account,
         "region": scope.region,
         "resources": [],
-        "detail": {"kind": kind.value, "action": action.value, "names": names, "partition": scope.partition},
+        "detail": detail,
     }
 
 
@@ -108,9 +140,23 @@ def named_work(detail: Mapping[str, Any], account: object, region: object) -> li
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise TypeError("names is not a list of names")
         scope = SweepScope(str(account), str(region), str(detail["partition"]))
+        listed = _listed(detail)
     except (KeyError, ValueError, TypeError, UnknownKindError) as error:
         raise EventError(f"malformed page of work: {error!r}") from None
-    return [Work(action, scope.ref(kind, name)) for name in names]
+    return [Work(action, scope.ref(kind, name), listed=listed.get(name)) for name in names]
+
+
+def _listed(detail: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    """The page's list entries by name; none when it has none or they are older than `LISTED_MAX_AGE`."""
+    listed = detail.get("listed")
+    if listed is None:
+        return {}
+    if not isinstance(listed, Mapping) or not all(isinstance(e, Mapping) for e in listed.values()):
+        raise TypeError("listed is not an object of list entries by name")
+    read_at = datetime.fromisoformat(str(detail.get("listedAt")))
+    if read_at.tzinfo is None:
+        raise ValueError("listedAt has no time zone")
+    return listed if datetime.now(UTC) - read_at <= LISTED_MAX_AGE else {}
 
 
 def page_body(message: Mapping[str, Any]) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from provenance_guard.model import ResourceRef
 
@@ -28,3 +30,6 @@ class Work:
     resource: ResourceRef
     controls: frozenset[str] | None = None
     """Only these controls (None = every control for the resource kind)."""
+    listed: Mapping[str, Any] | None = field(default=None, compare=False)
+    """What the sweep's list call returned for the resource (a sweep page carries it): its collector
+    reads it instead of reading the resource again. None (an event): read fresh."""
