@@ -15,6 +15,7 @@ import pytest
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.model import ResourceRef, Status
 from provenance_guard.oci import registry, transport
+from provenance_guard.oci.manifest import digest_of
 from provenance_guard.triggers import parse_event
 from provenance_guard.work import Action, Work
 from provenance_guard_cli.local_registry import LocalRegistry, RegistryPusher, image_index, image_manifest, push_image
@@ -81,8 +82,9 @@ def test_an_unreachable_registry_costs_one_attempt_one_line_and_says_why_on_ever
     images = []
     for index in range(6):
         manifest = f'{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","n":{index}}}'
-        pushed = ecr.put_image(repositoryName="down/app", imageManifest=manifest, imageTag=f"v{index}")
-        images.append(ResourceRef(ECR_IMAGE, f"down/app@{pushed['image']['imageId']['imageDigest']}", ACCOUNT, REGION))
+        digest = digest_of(manifest.encode())  # moto would pick one of 101 digests at random
+        ecr.put_image(repositoryName="down/app", imageManifest=manifest, imageTag=f"v{index}", imageDigest=digest)
+        images.append(ResourceRef(ECR_IMAGE, f"down/app@{digest}", ACCOUNT, REGION))
     service = make_service(registry_url=refused)
 
     with caplog.at_level(logging.WARNING):
