@@ -14,7 +14,7 @@ import pytest
 
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.model import ResourceRef, Status
-from provenance_guard.oci import registry, transport
+from provenance_guard.oci import transport
 from provenance_guard.oci.manifest import digest_of
 from provenance_guard.triggers import parse_event
 from provenance_guard.work import Action, Work
@@ -77,7 +77,7 @@ def test_an_unreachable_registry_costs_one_attempt_one_line_and_says_why_on_ever
         probe.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{probe.getsockname()[1]}"
     opener = CountingOpener(transport.open_pooled)
-    monkeypatch.setattr(registry, "open_pooled", opener)
+    monkeypatch.setattr(transport, "open_pooled", opener)
     ecr.create_repository(repositoryName="down/app")
     images = []
     for index in range(6):

@@ -25,6 +25,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from provenance_guard.oci import transport
 from provenance_guard.oci.manifest import (
     DIGEST,
     MANIFEST_TYPES,
@@ -35,7 +36,7 @@ from provenance_guard.oci.manifest import (
     parse_manifest,
     verify_digest,
 )
-from provenance_guard.oci.transport import CannotConnectError, Headers, Response, TransportError, open_pooled
+from provenance_guard.oci.transport import CannotConnectError, Headers, Response, TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class RegistryReader:
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._sleep = sleep
-        self._open = opener or open_pooled
+        self._open = opener or transport.open_pooled
         self._clock = clock
         self._hint = unreachable_hint
         self._unreachable: dict[str, tuple[float, str]] = {}
