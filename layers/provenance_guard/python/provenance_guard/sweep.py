@@ -76,12 +76,14 @@ def plan_pages(
             yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
     if state is None:
         return
-    gone: dict[ResourceKind, list[str]] = {}
-    for arn in sorted(state.active_resources(scope.account, scope.region)):
+    # The scan streams: only the vanished resources are kept (each ARN once, as it has several findings).
+    gone: dict[ResourceKind, set[str]] = {}
+    for arn in state.iter_active_resources(scope.account, scope.region):
         ref = ref_from_arn(arn, scope.account)
         if ref is not None and ref.kind in seen and ref.name not in seen[ref.kind]:
-            gone.setdefault(ref.kind, []).append(ref.name)
-    for kind, vanished in gone.items():
+            gone.setdefault(ref.kind, set()).add(ref.name)
+    for kind, names in gone.items():
+        vanished = sorted(names)
         for start in range(0, len(vanished), PAGE_SIZE):
             yield page(scope, kind, Action.ARCHIVE, vanished[start : start + PAGE_SIZE])
 
