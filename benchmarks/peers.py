@@ -4,8 +4,8 @@ Seeds `provenance-guard emulator` (its own process) with N AMIs, N ECR repositor
 (manifests and configs in a docker-registry on loopback, which `evaluate` is pointed at) and N Lambda
 functions (`peer_seed.py`), then runs, each in its own process:
 
-- `provenance-guard evaluate --json` with every control, and with the overlapping controls only (when
-  this `evaluate` has `--controls`);
+- `provenance-guard evaluate --json` with every control, and with the overlapping controls only
+  (`--controls`; for an `evaluate` without it, `peer_overlap.py` runs the same pipeline for them);
 - Prowler's overlapping checks and Cloud Custodian's equivalent policies (`peer_tools.py` lists them),
   installed at pinned versions into their own virtualenvs under `build/peers/` on first use.
 
@@ -82,7 +82,7 @@ def measured(tool: str, command: list[str], environment: dict[str, str], url: st
     process.returncode = os.waitstatus_to_exitcode(status)
     run = Run(tool, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, emulator_requests(url))
     if process.returncode not in (0, 1, 3):  # Prowler exits 3 when a check fails; evaluate 1 with --fail-on
-        run.note = f"exit {process.returncode}, see {log}"
+        run.note = f"exit {process.returncode}: {log.read_text(errors='replace')[-600:]}"
     return run
 
 
@@ -109,8 +109,11 @@ def run_provenance_guard(
     help_text = evaluate_help()
     if "--registry-url" in help_text:
         command += ["--registry-url", registry]
-    if controls:
+    if controls and "--controls" in help_text:
         command += ["--controls", *controls]
+    elif controls:  # what `evaluate --controls` does, through the library, until the CLI has it
+        command = [str(ROOT / ".venv/bin/python"), "-m", "benchmarks.peer_overlap", str(policy), REGION, registry]
+        command += controls
     wrapper = ["sh", "-c", 'exec "$@" > ' + str(output), "evaluate", *command]
     run = measured(
         "provenance-guard" + (" (overlap)" if controls else " (all)"), wrapper, environment, url, work / "pg.log"
@@ -181,11 +184,9 @@ def main() -> None:
         }
         print(f"seeded {3 * args.size} resources and {args.size} images in {time.perf_counter() - started:.0f} s")
         pg = run_provenance_guard(work, environment, url, registry.url, None)
-        runs = [pg]
-        if "--controls" in evaluate_help():
-            runs.append(run_provenance_guard(work, environment, url, registry.url, peer_tools.OVERLAP))
-        else:
-            print("this evaluate has no --controls: no overlap-only provenance-guard row")
+        runs = [pg, run_provenance_guard(work, environment, url, registry.url, peer_tools.OVERLAP)]
+        if "--controls" not in evaluate_help():
+            print("this evaluate has no --controls: the overlap row runs benchmarks/peer_overlap.py (same pipeline)")
         if not args.pg_only:
             peers: list[tuple[str, Callable[[], Run]]] = [
                 ("Cloud Custodian 0.9.53", lambda: run_custodian(work, environment, url, universe)),
