@@ -33,6 +33,7 @@ import yaml
 
 from benchmarks import peer_seed, peer_tools
 from benchmarks.sweep_bench import Emulator
+from provenance_guard.controls import registry as controls_registry
 from provenance_guard_cli.emulator.request_counts import COUNTS_PATH
 from provenance_guard_cli.local_registry import LocalRegistry
 
@@ -92,11 +93,19 @@ def evaluate_help() -> str:
 
 
 def run_provenance_guard(
-    work: Path, environment: dict[str, str], url: str, registry: str, controls: list[str] | None
+    work: Path,
+    environment: dict[str, str],
+    url: str,
+    registry: str,
+    controls: list[str] | None,
+    label: str = "",
 ) -> Run:
+    """`evaluate` with every control (`controls` None) or only `controls` (`--controls`, or the same
+    pipeline through `peer_overlap.py` when `evaluate` lacks the option)."""
+    label = label or ("overlap" if controls else "all")
     policy = work / "pg-policy.yaml"
     policy.write_text(yaml.safe_dump(POLICY))
-    output = work / ("pg-overlap.json" if controls else "pg-all.json")
+    output = work / f"pg-{label.split()[0].strip(',')}.json"
     command = [
         str(ROOT / ".venv/bin/provenance-guard"),
         "evaluate",
@@ -115,9 +124,7 @@ def run_provenance_guard(
         command = [str(ROOT / ".venv/bin/python"), "-m", "benchmarks.peer_overlap", str(policy), REGION, registry]
         command += controls
     wrapper = ["sh", "-c", 'exec "$@" > ' + str(output), "evaluate", *command]
-    run = measured(
-        "provenance-guard" + (" (overlap)" if controls else " (all)"), wrapper, environment, url, work / "pg.log"
-    )
+    run = measured(f"provenance-guard ({label})", wrapper, environment, url, work / "pg.log")
     findings = json.loads(output.read_text() or "[]") if output.exists() and output.stat().st_size else []
     run.verdicts = peer_tools.pg_verdicts(findings)
     return run
@@ -187,6 +194,10 @@ def main() -> None:
         runs = [pg, run_provenance_guard(work, environment, url, registry.url, peer_tools.OVERLAP)]
         if "--controls" not in evaluate_help():
             print("this evaluate has no --controls: the overlap row runs benchmarks/peer_overlap.py (same pipeline)")
+        if "--registry-url" not in evaluate_help():
+            print("this evaluate reads no registry URL: the 'reachable' row runs every control through peer_overlap.py")
+            every = sorted(control.id for control in controls_registry)
+            runs.append(run_provenance_guard(work, environment, url, registry.url, every, "all, registry reachable"))
         if not args.pg_only:
             peers: list[tuple[str, Callable[[], Run]]] = [
                 ("Cloud Custodian 0.9.53", lambda: run_custodian(work, environment, url, universe)),
