@@ -14,9 +14,9 @@ findings per the registry's scanning rules, planned scan results, pull-through c
 (ListFindings filtered to an image), ``securityhub`` (ASFF import/update semantics, GetFindings filters),
 ``signer`` (AWS Signer signing jobs and signed .zip artifacts), ``lambda_code_signing`` (code signing configurations
 and their attachment), ``lambda_deploy`` (deployment-time signature checks, layers of other accounts,
-image digests), ``dynamodb`` (TransactWriteItems without moto's per-action table copies) ``faults``
-(error injection) and ``request_counts`` (the AWS requests served, per operation, for benchmarks). The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a
-real registry beside it.
+image digests), ``dynamodb`` (TransactWriteItems without moto's per-action table copies), ``faults``
+(error injection) and ``request_counts`` (the AWS requests served, per operation, for benchmarks). The
+OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a real registry beside it.
 """
 
 from __future__ import annotations
