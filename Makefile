@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 PYTHON_DIRS := layers/provenance_guard/python/provenance_guard functions stacks provenance_guard_cli app.py benchmarks
 
-.PHONY: help install registry demo test lint format typecheck test-unit test-infra test-e2e synth deploy bench lock clean
+.PHONY: help install registry demo test lint format typecheck test-unit test-infra test-e2e synth deploy bench bench-peers lock clean
 
 help:
 	@echo "make demo   - run the local demo (emulated account, real handlers, real findings)"
@@ -19,6 +19,7 @@ help:
 	@echo "make synth  - synthesize the CloudFormation template into cdk.out/ (cdk-nag + cfn-lint)"
 	@echo "make deploy - deploy to the account of your AWS credentials (pinned CDK CLI from package-lock.json)"
 	@echo "make bench  - sweep, per-event and burst benchmarks against the emulator (1,000 and 10,000 resources)"
+	@echo "make bench-peers - provenance-guard, Prowler and Cloud Custodian side by side (N=500; installs the peers)"
 	@echo "make format - format the code with ruff"
 
 $(VENV)/.installed: requirements/dev.txt pyproject.toml layers/provenance_guard/pyproject.toml
@@ -79,6 +80,11 @@ bench: install registry
 	$(BIN)/python -m benchmarks.signature_library_bench
 	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
 	$(BIN)/python benchmarks/sweep_bench.py --burst 10000
+
+# Not part of `make test`: installs Prowler and Cloud Custodian (pinned) into build/peers/ on first use.
+bench-peers: install registry
+	$(BIN)/python -m benchmarks.peers 500
+	$(BIN)/python -m benchmarks.peers 2000 --pg-only
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
 lock: install

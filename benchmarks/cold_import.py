@@ -3,6 +3,8 @@
 Each measurement is a fresh interpreter (`python -X importtime`), median of several runs, with the
 function's directory and the first-party layer package on the path and the bytecode cache warm (as in a
 deployed zip, which ships no .pyc: the first run in a new container also compiles; that is not measured).
+Runs of `import boto3` and of the handler alternate, and the ratio is the median of each pair's ratio,
+so a machine busy with other work skews both sides alike. Target: each handler at most 1.5x boto3.
 Run: `make bench` (or `python benchmarks/cold_import.py`).
 """
 
@@ -36,16 +38,23 @@ def import_microseconds(module: str, cwd: Path) -> int:
     return totals[-1]
 
 
-def median_ms(module: str, cwd: Path) -> float:
-    import_microseconds(module, cwd)  # warm the bytecode cache
-    return round(statistics.median(import_microseconds(module, cwd) for _ in range(RUNS)) / 1000, 1)
+def paired(cwd: Path) -> tuple[float, float, float]:
+    """Median ms of `import boto3`, of the handler in `cwd`, and of their ratio, runs alternating."""
+    import_microseconds("boto3", ROOT)  # warm the bytecode caches
+    import_microseconds("handler", cwd)
+    boto3, handler = [], []
+    for _ in range(RUNS):
+        boto3.append(import_microseconds("boto3", ROOT))
+        handler.append(import_microseconds("handler", cwd))
+    ratio = statistics.median(h / b for h, b in zip(handler, boto3, strict=True))
+    return round(statistics.median(boto3) / 1000, 1), round(statistics.median(handler) / 1000, 1), round(ratio, 2)
 
 
 def main() -> None:
-    print(f"{'import':<28} median of {RUNS} (ms)")
-    print(f"{'boto3':<28} {median_ms('boto3', ROOT)}")
+    print(f"{'handler':<18} {'boto3 ms':>9} {'handler ms':>11} {'ratio':>6}   (median of {RUNS}, alternating)")
     for function in sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py")):
-        print(f"{'handler (' + function + ')':<28} {median_ms('handler', ROOT / 'functions' / function)}")
+        boto3, handler, ratio = paired(ROOT / "functions" / function)
+        print(f"{function:<18} {boto3:>9} {handler:>11} {ratio:>6}")
 
 
 if __name__ == "__main__":

@@ -82,22 +82,22 @@ def _collect(session: Any, registry_url: str, digest: str, gets: list[str]) -> A
     from provenance_guard.clients import ClientFactory
     from provenance_guard.collect.ecr_image import EcrImageCollector
     from provenance_guard.model import ResourceRef
-    from provenance_guard.oci import registry as oci_registry
+    from provenance_guard.oci import transport
     from provenance_guard.oci.ecr import EcrRegistries
 
-    opener = oci_registry._open_without_redirects
+    opener = transport.open_pooled
 
     def counting(request: Any, timeout: float) -> Any:
         gets.append(request.full_url.replace(registry_url, ""))
         return opener(request, timeout)
 
-    oci_registry._open_without_redirects = counting
+    transport.open_pooled = counting
     try:
         clients = ClientFactory(session)
         collector = EcrImageCollector(clients, EcrRegistries(clients, registry_url))
         return collector.collect(ResourceRef(ECR_IMAGE, f"team/app@{digest}", ACCOUNT, REGION))
     finally:
-        oci_registry._open_without_redirects = opener
+        transport.open_pooled = opener
 
 
 def _verify(snapshot: Any) -> tuple[float, float, Any]:

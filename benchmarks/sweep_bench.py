@@ -62,7 +62,14 @@ from provenance_guard_cli.sample_account import (
     sample_event,
 )
 
-SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION}
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP = {
+    "source": "provenance-guard",
+    "detail-type": "Sweep Requested",
+    "account": ACCOUNT,
+    "region": REGION,
+    "detail": {},
+}
 
 
 class CallCounter:

@@ -13,6 +13,7 @@ back to, exactly as Notation and ORAS clients do with such registries.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -31,6 +32,8 @@ from provenance_guard.oci.manifest import OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, d
 BINARY = "docker-registry"
 START_TIMEOUT_SECONDS = 15.0
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+ACCESS_LINE = re.compile(r'"([A-Z]+ /\S*) HTTP/[0-9.]+"')
+"""The request of one line of the registry's (Apache combined format) access log."""
 
 
 class RegistryUnavailableError(RuntimeError):
@@ -40,9 +43,11 @@ class RegistryUnavailableError(RuntimeError):
 class LocalRegistry:
     """`docker-registry serve` on 127.0.0.1:<free port> with a temporary config and storage directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, access_log: bool = False) -> None:
+        """With `access_log`, the registry logs every request it serves (`requests()` reads them back)."""
         self._process: subprocess.Popen[bytes] | None = None
         self._directory: Path | None = None
+        self._access_log = access_log
         self.url = ""
 
     def start(self) -> LocalRegistry:
@@ -56,7 +61,7 @@ class LocalRegistry:
         config = self._directory / "config.yml"
         config.write_text(
             "version: 0.1\n"
-            "log:\n  level: error\n  accesslog:\n    disabled: true\n"
+            f"log:\n  level: error\n  accesslog:\n    disabled: {'false' if self._access_log else 'true'}\n"
             f"storage:\n  filesystem:\n    rootdirectory: {self._directory / 'data'}\n  delete:\n    enabled: true\n"
             f"http:\n  addr: 127.0.0.1:{port}\n"
         )
@@ -76,6 +81,13 @@ class LocalRegistry:
         output = (self._directory / "registry.log").read_text(errors="replace")[-2000:]
         self.stop()
         raise RegistryUnavailableError(f"{BINARY} did not start: {output}")
+
+    def requests(self) -> list[str]:
+        """`METHOD /path` of every request served so far, oldest first (needs `access_log`)."""
+        if not self._access_log or self._directory is None:
+            raise RuntimeError("start the registry with access_log=True to count its requests")
+        log = (self._directory / "registry.log").read_text(errors="replace")
+        return [match.group(1) for match in ACCESS_LINE.finditer(log)]
 
     def stop(self) -> None:
         if self._process is not None:

@@ -19,7 +19,8 @@ and what it leaves out in its module docstring:
 - Security Hub: ``securityhub`` (ASFF import/update semantics, GetFindings filters).
 - AWS Signer and Lambda: ``signer``, ``signer_notation``, ``lambda_code_signing``, ``lambda_deploy``.
 - ``dynamodb`` (TransactWriteItems without moto's per-action table copies) and ``faults`` (error injection).
-- ``request_log``: the HTTP server's request log never holds up a request.
+- ``request_log``: the HTTP server's request log never holds up a request; ``request_counts``: the AWS
+  requests served, per operation, for benchmarks.
 
 The OCI data path is not emulated: :mod:`provenance_guard_cli.local_registry` runs a real registry beside it.
 """

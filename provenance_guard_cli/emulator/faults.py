@@ -13,6 +13,8 @@ The error is serialised in the service's own protocol (EC2 XML, JSON, ...), so b
 ``ClientError`` with that code and, for throttling/5xx codes, applies its retry policy: each retry
 consumes one injected fault. ``operation`` is the API name (``DescribeImages`` or
 ``describe_images``); ``service`` is the boto3 service name (``ec2``, ``securityhub``, ``lambda``).
+
+The same interception point counts every request (:mod:`.request_counts`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import camelcase_to_underscores
 from moto.moto_api._internal import urls as moto_api_urls
 
+from . import request_counts
 from .patches import add_url_path, original, patch_attr
 
 FAULTS_PATH = "/moto-api/provenance-guard/faults"
@@ -119,6 +122,8 @@ def take_fault(services: set[str], operation: str) -> Fault | None:
 
 def _call_action(self: Any) -> Any:
     action = self._get_action()
+    if action:
+        request_counts.record(str(self.boto3_service_name), action)
     services = {str(self.service_name).lower(), str(self.boto3_service_name).lower()}
     fault = take_fault(services, action) if action else None
     if fault is None:

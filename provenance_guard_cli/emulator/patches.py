@@ -69,6 +69,7 @@ def install() -> None:
             inspector2,
             lambda_code_signing,
             lambda_deploy,
+            request_counts,
             securityhub,
             signer,
             signer_notation,
@@ -100,4 +101,5 @@ def install() -> None:
         lambda_code_signing.install()
         lambda_deploy.install()
         faults.install()
+        request_counts.install()
         _installed = True

@@ -23,6 +23,7 @@ from .codeartifact_seed import SEED_PATH
 from .ec2_image_scans import SCAN_RESULTS_PATH
 from .ecr_scans import SCANS_PATH
 from .faults import FAULTS_PATH
+from .request_counts import COUNTS_PATH
 
 
 class EmulatorServer:
@@ -77,6 +78,11 @@ class EmulatorServer:
         spec = {"service": service, "operation": operation, "error_code": error_code, "count": count}
         spec.update({key: value for key, value in (("status", status), ("message", message)) if value is not None})
         self._request("POST", FAULTS_PATH, spec)
+
+    def request_counts(self, *, reset: bool = False) -> dict[str, int]:
+        """:func:`provenance_guard_cli.emulator.request_counts.counts` over HTTP (``reset``: and zero them)."""
+        found: dict[str, int] = self._request("DELETE" if reset else "GET", COUNTS_PATH)["requests"]
+        return found
 
     def plan_scan(self, repository: str, digest: str, **plan: Any) -> None:
         """:func:`provenance_guard_cli.emulator.ecr_scans.plan_scan`, over HTTP (``vulnerabilities``,

@@ -11,7 +11,8 @@ be in the layer, so a dependency missing from requirements/layer.txt fails here 
 On wrapt: the layer's wrapt is built for aarch64 / CPython 3.14, so its C extension
 (`_wrappers.cpython-314-aarch64-linux-gnu.so`) cannot load on this x86_64 CPython 3.11. wrapt then
 falls back to its pure-Python implementation, so the import still exercises the layer's
-wrapt -> aws_xray_sdk -> Powertools Tracer chain (Tracer is enabled by LAMBDA_TASK_ROOT, as in AWS).
+wrapt -> aws_xray_sdk -> Powertools Tracer chain (Tracer is enabled by LAMBDA_TASK_ROOT, as in AWS;
+the handler builds it on its first invocation, so the probe builds it as that invocation would).
 The check therefore imports the full runtime; it does not need restricting.
 """
 
@@ -57,6 +58,9 @@ sys.meta_path.insert(0, OnlyTheLambdaRuntime())
 import handler
 import provenance_guard.runtime
 import provenance_guard
+import provenance_guard.tracing
+
+provenance_guard.tracing.tracer()  # what the first traced invocation builds (the X-Ray SDK, wrapt)
 
 import platform
 

@@ -6,13 +6,23 @@ from __future__ import annotations
 import email.message
 import io
 import json
-import urllib.error
+import logging
+import socket
 from typing import Any
 
 import pytest
 
+from provenance_guard.oci import transport
+from provenance_guard.oci.ecr import OVERRIDE_HINT
 from provenance_guard.oci.manifest import OCI_INDEX, OCI_MANIFEST, digest_of
-from provenance_guard.oci.registry import NotFoundError, RegistryError, RegistryReader
+from provenance_guard.oci.registry import (
+    UNREACHABLE_SECONDS,
+    NotFoundError,
+    RegistryError,
+    RegistryReader,
+    RegistryUnreachableError,
+)
+from provenance_guard.oci.transport import CannotConnectError, TransportError, open_pooled
 from provenance_guard_cli.local_registry import RegistryPusher, image_index, image_manifest
 
 SIGNATURE_TYPE = "application/vnd.cncf.notary.signature"
@@ -106,7 +116,8 @@ def referrer(pusher: RegistryPusher, subject: Any, artifact_type: str) -> dict[s
 
 
 class Scripted:
-    """An opener answering from a script of (status, headers, body) per request, recording requests."""
+    """An opener answering from a script of (status, headers, body) per request, recording requests (as
+    `oci.transport.open_pooled` does: every status is a response)."""
 
     def __init__(self, *answers: tuple[int, dict[str, str], bytes]) -> None:
         self.answers = list(answers)
@@ -118,8 +129,6 @@ class Scripted:
         message = email.message.Message()
         for key, value in headers.items():
             message[key] = value
-        if status >= 300:
-            raise urllib.error.HTTPError(request.full_url, status, "scripted", message, io.BytesIO(body))
         response = io.BytesIO(body)
         response.status = status  # type: ignore[attr-defined]
         response.headers = message  # type: ignore[attr-defined]
@@ -225,3 +234,112 @@ def test_the_referrers_api_is_used_and_paged_when_the_registry_has_it():
 
     assert [d.digest for d in found] == ["sha256:" + "1" * 64, "sha256:" + "2" * 64]
     assert opener.requests[1].full_url == f"https://r.example/v2/app/referrers/{subject}?n=1&last=x"
+
+
+class CountingOpener:
+    """The real pooled transport, counting the connection attempts it is asked to make."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    def __call__(self, request: Any, timeout: float) -> Any:
+        self.attempts += 1
+        return open_pooled(request, timeout)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # nothing listens there now: connections are refused
+
+
+def test_a_refused_registry_is_tried_once_then_fails_fast_with_one_line(caplog):
+    opener, sleeps = CountingOpener(), list[float]()  # nothing may sleep
+    url = f"http://127.0.0.1:{closed_port()}"
+    reader = RegistryReader(url, opener=opener, sleep=sleeps.append, unreachable_hint=OVERRIDE_HINT)
+
+    with caplog.at_level(logging.INFO, logger="provenance_guard.oci.registry"):
+        errors = []
+        for index in range(20):
+            with pytest.raises(RegistryUnreachableError) as raised:
+                reader.manifest(f"app-{index}", "sha256:" + "a" * 64)
+            errors.append(str(raised.value))
+
+    assert opener.attempts == 1  # not 4 attempts per image, and not one per image
+    assert sleeps == []
+    assert all("is unreachable" in e and "Connection refused" in e for e in errors)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "PROVENANCE_GUARD_REGISTRY_URL" in line
+    assert "--registry-url" in line
+
+
+def test_a_name_that_does_not_resolve_is_not_retried():
+    """A DNS failure (`Name or service not known`) is not a throttle: no backoff, one attempt."""
+
+    class Unresolvable:
+        calls = 0
+
+        def __call__(self, request: Any, timeout: float) -> Any:
+            self.calls += 1
+            raise CannotConnectError("Failed to resolve 'r.example' ([Errno -2] Name or service not known)")
+
+    opener, sleeps = Unresolvable(), list[float]()
+    reader = RegistryReader("https://r.example", opener=opener, sleep=sleeps.append)
+    for _ in range(3):
+        with pytest.raises(RegistryUnreachableError, match="Name or service not known"):
+            reader.blob("app", "sha256:" + "a" * 64, 10)
+    assert (opener.calls, sleeps) == (1, [])
+
+
+def test_an_unreachable_registry_is_tried_again_after_a_while(local_registry, pusher):
+    pushed = pusher.manifest("reader/later", image_manifest(pusher, "reader/later"))
+    now = [0.0]
+
+    def flaky(request: Any, timeout: float) -> Any:
+        if now[0] < 1:
+            raise CannotConnectError("[Errno 111] Connection refused")
+        return open_pooled(request, timeout)
+
+    reader = RegistryReader(local_registry, opener=flaky, clock=lambda: now[0])
+    with pytest.raises(RegistryUnreachableError):
+        reader.manifest("reader/later", pushed.digest)
+    now[0] = 10.0
+    with pytest.raises(RegistryUnreachableError):  # still within UNREACHABLE_SECONDS: no attempt
+        reader.manifest("reader/later", pushed.digest)
+    now[0] = UNREACHABLE_SECONDS + 1
+    assert reader.manifest("reader/later", pushed.digest).digest == pushed.digest
+
+
+def test_timeouts_and_dropped_connections_keep_their_backoff():
+    body = manifest_bytes()
+    sleeps: list[float] = []
+    answers: list[Any] = [TransportError("read timed out"), TransportError("connection reset"), (200, {}, body)]
+    scripted = Scripted(answers[2])
+
+    def opener(request: Any, timeout: float) -> Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return scripted(request, timeout)
+
+    reader = RegistryReader("https://r.example", opener=opener, sleep=sleeps.append)
+    assert reader.manifest("app", digest_of(body)).raw == body
+    assert len(sleeps) == 2
+
+
+def test_requests_to_one_registry_share_one_kept_alive_connection(local_registry, pusher):
+    pushed = [pusher.manifest("reader/pool", image_manifest(pusher, "reader/pool", layer=bytes([i]))) for i in range(5)]
+    reader = RegistryReader(local_registry)
+    pool = transport._pool_manager().connection_from_url(local_registry)
+    before = pool.num_connections
+
+    for item in pushed:
+        reader.manifest("reader/pool", item.digest)
+    with pytest.raises(NotFoundError):  # an error answer keeps the connection too
+        reader.manifest("reader/pool", "sha256:" + "0" * 64)
+    for item in pushed:
+        reader.manifest("reader/pool", item.digest)
+
+    assert pool.num_connections - before <= 1
+    assert transport._pool_manager() is transport._pool_manager()  # one SSL context, made once per process

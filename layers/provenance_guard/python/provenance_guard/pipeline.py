@@ -123,6 +123,9 @@ class Pipeline:
         publishing everything else when some items failed (one resource's error never costs the
         others their results)."""
         self._collection.run.clear()
+        for item in work:
+            if item.listed is not None:
+                self._collection.run.put_listed(item.resource, item.listed)
         report = RunReport()
         now = self._clock()
         policy = self._policy()

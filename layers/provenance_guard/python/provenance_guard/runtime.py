@@ -26,12 +26,12 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provenance_guard import recheck
+from provenance_guard import recheck, tracing
 from provenance_guard.failures import Failure, classify, reason
 from provenance_guard.findings import Finding
 from provenance_guard.log_lines import clip, encodable_json
@@ -50,12 +50,11 @@ from provenance_guard.work import Action, EventError, Work
 NAMESPACE = "ProvenanceGuard"
 logger = Logger(service="provenance-guard", json_serializer=encodable_json)
 metrics = Metrics(namespace=NAMESPACE, service="provenance-guard")
-tracer = Tracer(service="provenance-guard")
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@tracing.capture_lambda_handler
 def sqs_lambda_handler(event: dict[str, Any], context: LambdaContext, service: Service | None = None) -> dict[str, Any]:
     """The entry point of every event-family function (each `functions/<name>/handler.py`)."""
     return handle_sqs_batch(event, service or default_service())
@@ -63,7 +62,7 @@ def sqs_lambda_handler(event: dict[str, Any], context: LambdaContext, service: S
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@tracing.capture_lambda_handler
 def sweep_lambda_handler(
     event: dict[str, Any], context: LambdaContext, service: Service | None = None
 ) -> dict[str, Any]:
@@ -73,7 +72,7 @@ def sweep_lambda_handler(
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@tracing.capture_lambda_handler
 def remediation_lambda_handler(
     event: dict[str, Any], context: LambdaContext, service: Service | None = None
 ) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,12 +89,15 @@ class FindingStateStore:
 
         A filtered scan reading keys and three attributes: the sweep's reconciliation runs it once a
         day, and a deleted repository (CloudTrail DeleteRepository) is rare; no index serves either."""
+        return set(self.iter_active_resources(account, region, arn_prefix))
+
+    def iter_active_resources(self, account: str, region: str, arn_prefix: str | None = None) -> Iterator[str]:
+        """`active_resources`, page by page as the scan reads them (an ARN once per ACTIVE finding)."""
         condition = "RecordState = :active AND Account = :account AND #region = :region"
         values = {":active": {"S": "ACTIVE"}, ":account": {"S": account}, ":region": {"S": region}}
         if arn_prefix is not None:
             condition += " AND begins_with(ResourceArn, :prefix)"
             values[":prefix"] = {"S": arn_prefix}
-        arns: set[str] = set()
         paginator = self._dynamodb.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table,
@@ -103,8 +106,7 @@ class FindingStateStore:
             ExpressionAttributeNames={"#region": "Region"},
             ExpressionAttributeValues=values,
         ):
-            arns.update(item["ResourceArn"]["S"] for item in page.get("Items", []))
-        return arns
+            yield from (item["ResourceArn"]["S"] for item in page.get("Items", []))
 
     def save_many(self, findings: Iterable[tuple[Finding, str]]) -> None:
         """Store findings just imported, up to 100 per DynamoDB transaction, with the same condition as

@@ -12,6 +12,9 @@
    Without a queue (the CLI, replay), pages run in the same process, one after the other.
    A page whose kind, action, names, account, Region or partition is malformed is an `EventError`
    (rejected, never retried), found before any AWS call is made for it.
+4. A kind with a `listing` has its page carry what the list call returned for each resource
+   (`listed`, within `LISTED_BUDGET_BYTES`), and its collector uses that instead of reading each
+   resource again; a page older than `LISTED_MAX_AGE` when it is evaluated reads everything afresh.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
@@ -32,6 +36,11 @@ from provenance_guard.work import Action, EventError, Work
 
 PAGE_SOURCE = ("provenance-guard", "Sweep Page")
 PAGE_SIZE = 25
+LISTED_BUDGET_BYTES = 128 * 1024
+"""The most JSON one page's list entries may take (an SQS message holds 256 KiB); entries beyond it
+stay out of the page, and their resources are read afresh."""
+LISTED_MAX_AGE = timedelta(minutes=15)
+"""A page evaluated later than this after its listing (SQS retries, a backlog) reads afresh."""
 
 
 @dataclass(frozen=True)
@@ -59,39 +68,68 @@ def plan_pages(
     for descriptor in inventoried() if kinds is None else kinds:
         kind = descriptor.resource
         assert descriptor.inventoried, f"{kind} has no inventory"
-        listed = descriptor.names(clients, scope.region, policy)
-        if listed is None:
+        entries = _entries(descriptor, clients, scope.region, policy)
+        if entries is None:
             continue
         if descriptor.inventory is None:
             partial.add(kind)
         names = seen.setdefault(kind, set())
         batch: list[str] = []
-        for name in listed:
+        listed: dict[str, Mapping[str, Any]] = {}
+        size = 0
+        for name, entry in entries:
             names.add(name)
             batch.append(name)
+            if entry is not None and size + (length := len(page_body(entry))) <= LISTED_BUDGET_BYTES:
+                listed[name] = entry
+                size += length
             if len(batch) == PAGE_SIZE:
-                yield page(scope, kind, Action.EVALUATE, batch)
-                batch = []
+                yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
+                batch, listed, size = [], {}, 0
         if batch:
-            yield page(scope, kind, Action.EVALUATE, batch)
+            yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
     if state is None:
         return
-    gone: dict[ResourceKind, list[str]] = {}
-    for arn in sorted(state.active_resources(scope.account, scope.region)):
+    # The scan streams: only the vanished resources are kept (each ARN once, as it has several findings).
+    gone: dict[ResourceKind, set[str]] = {}
+    for arn in state.iter_active_resources(scope.account, scope.region):
         ref = ref_from_arn(arn, scope.account)
         if ref is not None and ref.kind in seen and ref.name not in seen[ref.kind]:
-            gone.setdefault(ref.kind, []).append(ref.name)
-    for kind, vanished in gone.items():
+            gone.setdefault(ref.kind, set()).add(ref.name)
+    for kind, names in gone.items():
+        vanished = sorted(names)
         action = Action.EVALUATE if kind in partial else Action.ARCHIVE
         for start in range(0, len(vanished), PAGE_SIZE):
             yield page(scope, kind, action, vanished[start : start + PAGE_SIZE])
 
 
+def _entries(
+    descriptor: Kind, clients: ClientFactory, region: str, policy: Policy | None
+) -> Iterator[tuple[str, Mapping[str, Any] | None]] | None:
+    """Each name of the kind's inventory with its list entry (None without a listing); None when the
+    inventory needs the policy and there is none."""
+    if descriptor.listing is not None:
+        return descriptor.listing(clients, region)
+    names = descriptor.names(clients, region, policy)
+    return None if names is None else ((name, None) for name in names)
+
+
 def page(
-    scope: SweepScope, kind: ResourceKind, action: Action, names: list[str], detail_type: str = PAGE_SOURCE[1]
+    scope: SweepScope,
+    kind: ResourceKind,
+    action: Action,
+    names: list[str],
+    detail_type: str = PAGE_SOURCE[1],
+    *,
+    listed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A "Sweep Page" message (or, with `detail_type`, another message naming resources, such as a
-    recheck): an EventBridge-shaped envelope, so logs and replay read it like any event."""
+    recheck): an EventBridge-shaped envelope, so logs and replay read it like any event. `listed`: the
+    list entries of some of `names`, stamped with the time they were read."""
+    detail: dict[str, Any] = {"kind": kind.value, "action": action.value, "names": names, "partition": scope.partition}
+    if listed:
+        detail["listed"] = dict(listed)
+        detail["listedAt"] = datetime.now(UTC).isoformat()
     return {
         "version": "0",
         "source": PAGE_SOURCE[0],
@@ -99,7 +137,7 @@ def page(
         "account": scope.account,
         "region": scope.region,
         "resources": [],
-        "detail": {"kind": kind.value, "action": action.value, "names": names, "partition": scope.partition},
+        "detail": detail,
     }
 
 
@@ -126,10 +164,24 @@ def named_work(detail: Mapping[str, Any], account: object, region: object) -> li
         partition = detail["partition"]
         if not isinstance(partition, str):
             raise TypeError(f"partition is a {type(partition).__name__}, not a string")
+        listed = _listed(detail)
     except (KeyError, ValueError, TypeError, UnknownKindError) as error:
         raise EventError(f"malformed page of work: {error!r}") from None
     scope = SweepScope(*check_scope(account, region, partition, whose="the page's"))
-    return [Work(action, scope.ref(kind, name)) for name in names]
+    return [Work(action, scope.ref(kind, name), listed=listed.get(name)) for name in names]
+
+
+def _listed(detail: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    """The page's list entries by name; none when it has none or they are older than `LISTED_MAX_AGE`."""
+    listed = detail.get("listed")
+    if listed is None:
+        return {}
+    if not isinstance(listed, Mapping) or not all(isinstance(e, Mapping) for e in listed.values()):
+        raise TypeError("listed is not an object of list entries by name")
+    read_at = datetime.fromisoformat(str(detail.get("listedAt")))
+    if read_at.tzinfo is None:
+        raise ValueError("listedAt has no time zone")
+    return listed if datetime.now(UTC) - read_at <= LISTED_MAX_AGE else {}
 
 
 def page_body(message: Mapping[str, Any]) -> str:

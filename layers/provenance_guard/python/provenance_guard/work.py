@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from provenance_guard.model import Reason, ResourceRef
 
@@ -34,3 +36,6 @@ class Work:
     """Only these controls (None = every control for the resource kind)."""
     reasons: tuple[Reason, ...] | None = None
     """For REMEDIATE: the reasons the finding failed for when remediation was asked (None: any)."""
+    listed: Mapping[str, Any] | None = field(default=None, compare=False)
+    """What the sweep's list call returned for the resource (a sweep page carries it): its collector
+    reads it instead of reading the resource again. None (an event): read fresh."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
-from provenance_guard.collect.base import Kind
+from provenance_guard.collect.base import Kind, RunCache
 from provenance_guard.collect.imagebuilder import GET_IMAGE, ImageBuilderReader, ImageBuilderUnreadableError
 from provenance_guard.model import ArnFormat, ResourceKind, ResourceRef
 
@@ -79,10 +79,12 @@ class AmiSnapshot:
 
 
 class AmiCollector:
-    """Reads AMIs with `ec2:DescribeImages` and `ec2:DescribeImageAttribute`."""
+    """Reads AMIs with `ec2:DescribeImages` and `ec2:DescribeImageAttribute`; with the pipeline's run
+    cache, an AMI a sweep page listed is not described again (its `DescribeImages` entry is in the page)."""
 
-    def __init__(self, clients: ClientFactory) -> None:
+    def __init__(self, clients: ClientFactory, run: RunCache | None = None) -> None:
         self._clients = clients
+        self._run = run
         self._image_builder = ImageBuilderReader(clients)
 
     def collect(self, ref: ResourceRef) -> AmiSnapshot | None:
@@ -91,21 +93,25 @@ class AmiCollector:
         snapshot = self.read(ref)
         return None if snapshot is None or snapshot.state == "disabled" else snapshot
 
-    def read(self, ref: ResourceRef) -> AmiSnapshot | None:
-        """The AMI's snapshot in any state (an instance's AMI may be disabled), or None when it is gone."""
+    def read(self, ref: ResourceRef, *, launch_permissions: bool = True) -> AmiSnapshot | None:
+        """The AMI's snapshot in any state (an instance's AMI may be disabled), or None when it is gone.
+        Without `launch_permissions` (an instance's AMI), they are not read and stay None."""
         from botocore.exceptions import ClientError
 
         ec2 = self._clients.client("ec2", ref.region)
-        try:
-            images = ec2.describe_images(ImageIds=[ref.name], IncludeDeprecated=True, IncludeDisabled=True)["Images"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] in NOT_FOUND_CODES:
+        image = self._run.listed(ref) if self._run is not None else None
+        if image is None:
+            try:
+                images = ec2.describe_images(ImageIds=[ref.name], IncludeDeprecated=True, IncludeDisabled=True)
+            except ClientError as error:
+                if error.response["Error"]["Code"] in NOT_FOUND_CODES:
+                    return None
+                raise
+            if not images["Images"]:
                 return None
-            raise
-        if not images:
-            return None
-        image = images[0]
-        permissions = self._launch_permissions(ec2, ref) if image.get("OwnerId") == ref.account else None
+            image = images["Images"][0]
+        owned = image.get("OwnerId") == ref.account
+        permissions = self._launch_permissions(ec2, ref) if owned and launch_permissions else None
         return self._with_image_builder(snapshot_from_image(ref, image, permissions))
 
     def _with_image_builder(self, snapshot: AmiSnapshot) -> AmiSnapshot:
@@ -151,14 +157,20 @@ def ami_ref(image_id: str, account: str, region: str, partition: str = "aws") ->
     return ResourceRef(AMI, image_id, account, region, partition)
 
 
-def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
-    """The sweep's inventory: every available AMI the account owns (deprecated ones included)."""
+def listed_amis(clients: ClientFactory, region: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The sweep's listing: every available AMI the account owns (deprecated ones included), with its
+    `DescribeImages` entry (JSON already: EC2 sends its times as strings)."""
     ec2: Any = clients.client("ec2", region)
     pages = ec2.get_paginator("describe_images").paginate(
         Owners=["self"], IncludeDeprecated=True, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
     )
     for page in pages:
-        yield from (image["ImageId"] for image in page.get("Images", []) if image.get("State") == "available")
+        yield from ((image["ImageId"], image) for image in page.get("Images", []) if image.get("State") == "available")
+
+
+def owned_amis(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: the names of `listed_amis`."""
+    return (name for name, _ in listed_amis(clients, region))
 
 
 def _launch_permission(entry: Mapping[str, str]) -> LaunchPermission:
@@ -191,9 +203,10 @@ def _parse_time(value: str | None) -> datetime | None:
 KINDS = (
     Kind(
         AMI,
-        collector=lambda collection: collection.shared(AmiCollector, lambda c: AmiCollector(c.clients)),
+        collector=lambda collection: collection.shared(AmiCollector, lambda c: AmiCollector(c.clients, c.run)),
         collector_reads=(DESCRIBE_IMAGES, DESCRIBE_IMAGE_ATTRIBUTE, GET_IMAGE),
         inventory=owned_amis,
         inventory_reads=(DESCRIBE_IMAGES,),
+        listing=listed_amis,
     ),
 )

@@ -6,8 +6,9 @@ A kind is described once, by a `Kind` beside its collector, and registered in `c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from provenance_guard.clients import ClientFactory
@@ -51,14 +52,54 @@ Inventory = Callable[[ClientFactory, str], Iterator[str]]
 PolicyInventory = Callable[[ClientFactory, str, "Policy"], Iterator[str]]
 """Names of the resources of one kind in one Region that the policy makes worth listing, paged (the package
 versions of the policy's internal namespaces, not every version a mirror of a public registry holds)."""
+Listing = Callable[[ClientFactory, str], Iterator[tuple[str, Mapping[str, Any]]]]
+"""Like an `Inventory`, each name with the JSON-safe entry the list call returned for it (what its
+collector would otherwise read again, per resource): a sweep page carries the entries to the collector."""
+
+
+def jsonable(entry: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """The `keys` of a list entry that it has, with datetimes as ISO-8601 strings (a page is JSON)."""
+    return {key: _json_value(entry[key]) for key in keys if key in entry}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def entry_time(value: Any) -> datetime | None:
+    """A time of an AWS answer (a datetime) or of a list entry carried by a page (its ISO-8601 string)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
 
 
 class RunCache:
-    """What one pipeline run reads once: registry settings, repository tags, images read twice. The
-    pipeline clears it as each run starts, so the next run (the next event) reads everything again."""
+    """What one pipeline run reads once: registry settings, repository tags, manifests, images read
+    twice, and the list entries a sweep page carries. The pipeline clears it as each run starts, so the
+    next run (the next event) reads everything again."""
 
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
+        self._listed: dict[ResourceRef, Mapping[str, Any]] = {}
+
+    def put_listed(self, ref: ResourceRef, entry: Mapping[str, Any]) -> None:
+        """Record what the inventory's list call returned for `ref` (a sweep page's entry)."""
+        self._listed[ref] = entry
+
+    def listed(self, ref: ResourceRef) -> Mapping[str, Any] | None:
+        """The list entry of `ref` in this run, or None (an event: read it fresh)."""
+        return self._listed.get(ref)
 
     def once(self, key: Hashable, read: Callable[[], T]) -> T:
         if key not in self._values:
@@ -68,6 +109,33 @@ class RunCache:
 
     def clear(self) -> None:
         self._values.clear()
+        self._listed.clear()
+
+
+class LazyTags(Mapping[str, str]):
+    """A resource's tags, read on first use only: exemptions by tag are their only reader, and they look
+    at a FAILED result's tags when the policy has such an exemption (most results never need them)."""
+
+    def __init__(self, read: Callable[[], Mapping[str, str]]) -> None:
+        self._read: Callable[[], Mapping[str, str]] | None = read
+        self._tags: Mapping[str, str] = {}
+
+    def _loaded(self) -> Mapping[str, str]:
+        if self._read is not None:
+            self._tags, self._read = dict(self._read()), None
+        return self._tags
+
+    def __getitem__(self, key: str) -> str:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return "LazyTags(unread)" if self._read is not None else f"LazyTags({self._tags!r})"
 
 
 class Collection:
@@ -126,6 +194,9 @@ class Kind:
     policy_inventory: PolicyInventory | None = None
     """Instead of `inventory`, for a kind the sweep lists only in part: a resource with ACTIVE findings it
     does not list is evaluated again (archived if gone), never archived unseen."""
+    listing: Listing | None = None
+    """The inventory with each resource's list entry, for kinds whose collector can use it (the
+    sweep pages it); `inventory` stays the names alone."""
     uses: tuple[ResourceKind, ...] = ()
     """Kinds whose collectors this kind's collector reads through (an instance -> its AMI)."""
 

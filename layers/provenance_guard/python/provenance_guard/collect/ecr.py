@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from provenance_guard.clients import ClientFactory
-from provenance_guard.collect.base import RunCache
+from provenance_guard.collect.base import LazyTags, RunCache, jsonable
 from provenance_guard.collect.ecr_filters import wildcard_match
 from provenance_guard.collect.ecr_signing import SigningConfiguration, signing_configuration
 from provenance_guard.model import ResourceRef
@@ -24,6 +24,15 @@ GET_REGISTRY_SCANNING = "ecr:GetRegistryScanningConfiguration"
 LIST_TAGS = "ecr:ListTagsForResource"
 DESCRIBE_PULL_THROUGH_CACHE_RULES = "ecr:DescribePullThroughCacheRules"
 FREQUENCY_RANK = {"MANUAL": 0, "SCAN_ON_PUSH": 1, "CONTINUOUS_SCAN": 2}
+REPOSITORY_KEYS = (
+    "repositoryArn",
+    "repositoryName",
+    "createdAt",
+    "imageTagMutability",
+    "imageTagMutabilityExclusionFilters",
+    "imageScanningConfiguration",
+)
+"""What the repository collector reads of a `DescribeRepositories` entry (a sweep page carries these)."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +144,19 @@ class EcrRegistryReader:
 
         return self._once(f"tags {repository_arn}", ref.region, read)
 
+    def lazy_repository_tags(self, ref: ResourceRef, repository_arn: str) -> LazyTags:
+        """`repository_tags`, read only when something looks at them (an exemption by tag)."""
+        return LazyTags(lambda: self.repository_tags(ref, repository_arn))
+
+
+def listed_repositories(clients: ClientFactory, region: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every repository of the Region's registry with what the collector reads of its entry, paged."""
+    ecr: Any = clients.client("ecr", region)
+    for page in ecr.get_paginator("describe_repositories").paginate(PaginationConfig={"PageSize": 1000}):
+        for repository in page.get("repositories", []):
+            yield repository["repositoryName"], jsonable(repository, REPOSITORY_KEYS)
+
 
 def repository_names(clients: ClientFactory, region: str) -> Iterator[str]:
     """Every repository of the Region's registry, paged."""
-    ecr: Any = clients.client("ecr", region)
-    for page in ecr.get_paginator("describe_repositories").paginate():
-        yield from (repository["repositoryName"] for repository in page.get("repositories", []))
+    return (name for name, _ in listed_repositories(clients, region))

@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
+from provenance_guard.collect.base import RunCache
 from provenance_guard.collect.ecr_image_model import manifest_kind, platform_entries, split_image_name
+from provenance_guard.collect.ecr_manifests import manifest_once
 from provenance_guard.model import ResourceRef
 from provenance_guard.oci.ecr import EcrRegistries
 from provenance_guard.oci.manifest import INDEX_TYPES
-from provenance_guard.oci.registry import RegistryError
+from provenance_guard.oci.registry import RegistryError, RegistryUnreachableError
 from provenance_guard.work import Action, Work
 
 logger = logging.getLogger(__name__)
@@ -28,18 +30,21 @@ MAX_PARENT_INDEXES = 20
 
 
 class ImageExpander:
-    def __init__(self, clients: ClientFactory, registries: EcrRegistries) -> None:
+    def __init__(self, clients: ClientFactory, registries: EcrRegistries, run: RunCache | None = None) -> None:
+        """With the pipeline's run cache, the manifests read here are not read again by the collector."""
         self._clients = clients
         self._registries = registries
+        self._run = run or RunCache()
 
     def __call__(self, ref: ResourceRef) -> list[Work]:
         work = [Work(Action.EVALUATE, ref)]
         repository, digest = split_image_name(ref.name)
         reader = self._registries.reader(ref.account, ref.region)
         try:
-            manifest = reader.manifest(repository, digest)
+            manifest = manifest_once(self._run, reader, repository, digest)
         except RegistryError as error:
-            logger.warning("cannot read %s through the registry (%s); judging the digest alone", ref.name, error)
+            if not isinstance(error, RegistryUnreachableError):  # that one is logged once, by the reader
+                logger.warning("cannot read %s through the registry (%s); judging the digest alone", ref.name, error)
             return work
         kind = manifest_kind(manifest)
         if kind == "index":
@@ -75,9 +80,10 @@ class ImageExpander:
         parents = []
         for _, candidate in sorted(indexes, reverse=True)[:MAX_PARENT_INDEXES]:
             try:
-                index = reader.manifest(repository, candidate)
+                index = manifest_once(self._run, reader, repository, candidate)
             except RegistryError as error:
-                logger.warning("cannot read index %s@%s (%s)", repository, candidate, error)
+                if not isinstance(error, RegistryUnreachableError):
+                    logger.warning("cannot read index %s@%s (%s)", repository, candidate, error)
                 continue
             if any(entry.digest == digest for entry in index.manifests):
                 parents.append(candidate)

@@ -8,12 +8,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
-from provenance_guard.collect.base import Collection, Kind, RunCache
+from provenance_guard.collect.base import Collection, Kind, RunCache, entry_time, jsonable
 from provenance_guard.collect.ecr import (
     DESCRIBE_PULL_THROUGH_CACHE_RULES,
     DESCRIBE_REPOSITORIES,
@@ -34,6 +33,7 @@ from provenance_guard.collect.ecr_image_model import (
     platform_entries,
     split_image_name,
 )
+from provenance_guard.collect.ecr_manifests import manifest_once
 from provenance_guard.collect.ecr_scan import DESCRIBE_SCAN_FINDINGS, LIST_INSPECTOR_FINDINGS, ScanReader
 from provenance_guard.collect.ecr_signature import SignatureSet, read_signatures
 from provenance_guard.collect.ecr_signing import (
@@ -54,7 +54,7 @@ from provenance_guard.oci.manifest import (
     ManifestError,
     image_config_labels,
 )
-from provenance_guard.oci.registry import RegistryError
+from provenance_guard.oci.registry import RegistryError, RegistryUnreachableError
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,16 @@ READ_IMAGE = (
 )
 """What `EcrImageCollector` reads for any image (one snapshot serves every image control), besides the
 signing reads PG.ECR.3 declares (`READ_SIGNING`)."""
+IMAGE_KEYS = (
+    "imageDigest",
+    "imageTags",
+    "imagePushedAt",
+    "imageManifestMediaType",
+    "artifactMediaType",
+    "subjectManifestDigest",
+    "imageScanStatus",
+)
+"""What the collector reads of a `DescribeImages` entry (a sweep page carries these)."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +118,13 @@ class EcrImageCollector:
 
     def _collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         repository, digest = split_image_name(ref.name)
-        detail = self._describe(ref.region, repository, digest)
+        detail = self._run.listed(ref) or self._describe(ref.region, repository, digest)
         if detail is None:
             return None
         context = _RegistryContext(
             scanning=self._registry.scanning(ref.region),
             pull_through=self._registry.pull_through_cache_rules(ref.region),
-            tags=self._registry.repository_tags(ref, _repository_arn(ref, repository)),
+            tags=self._registry.lazy_repository_tags(ref, _repository_arn(ref, repository)),
             signing=self._registry.signing(ref.region),
         )
         snapshot, manifest = self._snapshot(ref, repository, digest, detail, context)
@@ -131,7 +141,7 @@ class EcrImageCollector:
     def _platform(
         self, ref: ResourceRef, repository: str, digest: str, context: _RegistryContext
     ) -> EcrImageSnapshot | None:
-        child = self._describe(ref.region, repository, digest)
+        child = self._run.listed(ref) or self._describe(ref.region, repository, digest)
         return self._snapshot(ref, repository, digest, child, context)[0] if child else None
 
     def _describe(self, region: str, repository: str, digest: str) -> Mapping[str, Any] | None:
@@ -149,14 +159,13 @@ class EcrImageCollector:
     def _snapshot(
         self, ref: ResourceRef, repository: str, digest: str, detail: Mapping[str, Any], context: _RegistryContext
     ) -> tuple[EcrImageSnapshot, Manifest | None]:
-        pushed = detail.get("imagePushedAt")
         media_type = str(detail.get("imageManifestMediaType") or "")
         snapshot = EcrImageSnapshot(
             ref=ref,
             repository=repository,
             digest=digest,
             image_tags=tuple(sorted(detail.get("imageTags") or [])),
-            pushed_at=pushed if isinstance(pushed, datetime) else None,
+            pushed_at=entry_time(detail.get("imagePushedAt")),
             media_type=media_type,
             kind=_kind(detail),
             scan=None,
@@ -204,7 +213,7 @@ class EcrImageCollector:
         """Kind (from the manifest itself) and the recorded base image, through the OCI data path."""
         reader = self._registries.reader(snapshot.ref.account, snapshot.ref.region)
         try:
-            manifest = reader.manifest(snapshot.repository, snapshot.digest)
+            manifest = manifest_once(self._run, reader, snapshot.repository, snapshot.digest)
             kind = manifest_kind(manifest)
             snapshot = replace(snapshot, kind=kind, media_type=manifest.media_type, manifest_size=len(manifest.raw))
             if kind != "artifact":
@@ -216,7 +225,8 @@ class EcrImageCollector:
                 base = _base_from(labels, "config label")
             return replace(snapshot, base_image=base), manifest
         except (RegistryError, ManifestError) as error:
-            logger.warning("cannot read %s through the registry: %s", snapshot.ref.name, error)
+            if not isinstance(error, RegistryUnreachableError):  # that one is logged once, by the reader
+                logger.warning("cannot read %s through the registry: %s", snapshot.ref.name, error)
             return replace(snapshot, oci_error=str(error)[:300]), None
 
 
@@ -239,16 +249,23 @@ def _repository_arn(ref: ResourceRef, repository: str) -> str:
     return f"arn:{ref.partition}:ecr:{ref.region}:{ref.account}:repository/{repository}"
 
 
-def ecr_images(clients: ClientFactory, region: str) -> Iterator[str]:
-    """The sweep's inventory: every image digest of every repository (`<repository>@sha256:<hex>`); an
-    index and its platform images are separate digests, each judged on its own; signatures and other
-    referrers are skipped."""
+def listed_images(clients: ClientFactory, region: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The sweep's listing: every image digest of every repository (`<repository>@sha256:<hex>`), with
+    what the collector reads of its `DescribeImages` entry; an index and its platform images are
+    separate digests, each judged on its own; signatures and other referrers are skipped."""
     ecr: Any = clients.client("ecr", region)
     for name in repository_names(clients, region):
-        for page in ecr.get_paginator("describe_images").paginate(repositoryName=name):
+        for page in ecr.get_paginator("describe_images").paginate(
+            repositoryName=name, PaginationConfig={"PageSize": 1000}
+        ):
             for image in page.get("imageDetails", []):
                 if not image.get("subjectManifestDigest"):
-                    yield f"{name}@{image['imageDigest']}"
+                    yield f"{name}@{image['imageDigest']}", jsonable(image, IMAGE_KEYS)
+
+
+def ecr_images(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: the names of `listed_images`."""
+    return (name for name, _ in listed_images(clients, region))
 
 
 def _collector(collection: Collection) -> EcrImageCollector:
@@ -261,9 +278,10 @@ KINDS = (
         ECR_IMAGE,
         collector=_collector,
         collector_reads=(*READ_IMAGE, *READ_SIGNING),
-        expander=lambda collection: ImageExpander(collection.clients, collection.registries),
+        expander=lambda collection: ImageExpander(collection.clients, collection.registries, collection.run),
         expander_reads=(DESCRIBE_IMAGES, *OCI_PERMISSIONS),
         inventory=ecr_images,
         inventory_reads=(DESCRIBE_REPOSITORIES, DESCRIBE_IMAGES),
+        listing=listed_images,
     ),
 )

@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
-from provenance_guard.collect.base import ActiveResources, Collection, Kind
+from provenance_guard.collect.base import ActiveResources, Collection, Kind, RunCache, entry_time
 from provenance_guard.collect.ecr import (
     DESCRIBE_REPOSITORIES,
     GET_REGISTRY_SCANNING,
     LIST_TAGS,
     EcrRegistryReader,
     RegistryScanning,
+    listed_repositories,
     repository_names,
 )
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
@@ -74,27 +75,30 @@ class EcrRepositorySnapshot:
 
 
 class EcrRepositoryCollector:
-    """Reads a repository with `ecr:DescribeRepositories` and the registry's scanning rules."""
+    """Reads a repository with `ecr:DescribeRepositories` (or takes the entry a sweep page listed), the
+    registry's scanning rules, and its tags when an exemption asks for them."""
 
-    def __init__(self, clients: ClientFactory, registry: EcrRegistryReader | None = None) -> None:
+    def __init__(
+        self, clients: ClientFactory, registry: EcrRegistryReader | None = None, run: RunCache | None = None
+    ) -> None:
         self._clients = clients
         self._registry = registry or EcrRegistryReader(clients)
+        self._run = run
 
     def collect(self, ref: ResourceRef) -> EcrRepositorySnapshot | None:
-        repository = self.describe(ref)
+        repository = (self._run.listed(ref) if self._run is not None else None) or self.describe(ref)
         if repository is None:
             return None
-        created = repository.get("createdAt")
         return EcrRepositorySnapshot(
             ref=ref,
-            created_at=created if isinstance(created, datetime) else None,
+            created_at=entry_time(repository.get("createdAt")),
             tag_mutability=str(repository.get("imageTagMutability", "MUTABLE")),
             mutability_exclusions=tuple(
                 str(f["filter"]) for f in repository.get("imageTagMutabilityExclusionFilters") or []
             ),
             scan_on_push=bool((repository.get("imageScanningConfiguration") or {}).get("scanOnPush", False)),
             registry_scanning=self._registry.scanning(ref.region),
-            tags=self._registry.repository_tags(ref, str(repository.get("repositoryArn", ref.arn))),
+            tags=self._registry.lazy_repository_tags(ref, str(repository.get("repositoryArn", ref.arn))),
         )
 
     def describe(self, ref: ResourceRef) -> Mapping[str, Any] | None:
@@ -164,7 +168,7 @@ def _image_name(arn: str) -> str | None:
 
 def _collector(collection: Collection) -> EcrRepositoryCollector:
     registry = collection.shared(EcrRegistryReader, lambda c: EcrRegistryReader(c.clients, c.run))
-    return EcrRepositoryCollector(collection.clients, registry)
+    return EcrRepositoryCollector(collection.clients, registry, collection.run)
 
 
 KINDS = (
@@ -176,6 +180,7 @@ KINDS = (
         expander_reads=(DESCRIBE_REPOSITORIES,),
         inventory=repository_names,
         inventory_reads=(DESCRIBE_REPOSITORIES,),
+        listing=listed_repositories,
     ),
     Kind(
         ECR_REGISTRY,

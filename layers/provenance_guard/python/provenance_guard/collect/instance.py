@@ -9,7 +9,7 @@ from typing import Any
 
 from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.ami import AMI, LIST_PAGE_SIZE, AmiCollector, AmiSnapshot
-from provenance_guard.collect.base import Collection, Kind
+from provenance_guard.collect.base import Collection, Kind, RunCache, entry_time, jsonable
 from provenance_guard.model import ArnFormat, ResourceKind, ResourceRef
 
 INSTANCE = ResourceKind("instance", asff_type="AwsEc2Instance", arn=ArnFormat("ec2", "instance/"), family="EC2")
@@ -18,6 +18,8 @@ LIVE_INSTANCE_STATES = ["pending", "running", "stopping", "stopped"]
 
 NOT_FOUND_CODES = frozenset({"InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"})
 GONE_STATES = frozenset({"terminated", "shutting-down"})
+LISTED_KEYS = ("ImageId", "State", "InstanceType", "LaunchTime", "Tags")
+"""What the collector reads of a `DescribeInstances` entry (a sweep page carries only these)."""
 ASG_TAG = "aws:autoscaling:groupName"
 LAUNCH_TEMPLATE_TAG = "aws:ec2launchtemplate:id"
 
@@ -51,41 +53,47 @@ class InstanceSnapshot:
 class InstanceCollector:
     """Reads instances with `ec2:DescribeInstances`, and their AMI through the AMI collector."""
 
-    def __init__(self, clients: ClientFactory, amis: AmiCollector) -> None:
+    def __init__(self, clients: ClientFactory, amis: AmiCollector, run: RunCache | None = None) -> None:
         self._clients = clients
         self._amis = amis
+        self._run = run
 
     def collect(self, ref: ResourceRef) -> InstanceSnapshot | None:
         """The instance's snapshot, or None once it is terminated or unknown."""
         from botocore.exceptions import ClientError
 
-        ec2 = self._clients.client("ec2", ref.region)
-        try:
-            reservations = ec2.describe_instances(InstanceIds=[ref.name])["Reservations"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] in NOT_FOUND_CODES:
+        instance = self._run.listed(ref) if self._run is not None else None
+        if instance is None:
+            ec2 = self._clients.client("ec2", ref.region)
+            try:
+                reservations = ec2.describe_instances(InstanceIds=[ref.name])["Reservations"]
+            except ClientError as error:
+                if error.response["Error"]["Code"] in NOT_FOUND_CODES:
+                    return None
+                raise
+            instances = [i for r in reservations for i in r.get("Instances", [])]
+            if not instances:
                 return None
-            raise
-        instances = [i for r in reservations for i in r.get("Instances", [])]
-        if not instances or instances[0].get("State", {}).get("Name") in GONE_STATES:
+            instance = instances[0]
+        if instance.get("State", {}).get("Name") in GONE_STATES:
             return None
-        instance = instances[0]
         image_id = instance.get("ImageId", "")
         ami_ref = ResourceRef(AMI, image_id, ref.account, ref.region, ref.partition)
-        launch_time = instance.get("LaunchTime")
         return InstanceSnapshot(
             ref=ref,
             image_id=image_id,
             state=instance.get("State", {}).get("Name", "unknown"),
             instance_type=instance.get("InstanceType", "?"),
-            launch_time=launch_time if isinstance(launch_time, datetime) else None,
+            launch_time=entry_time(instance.get("LaunchTime")),
             tags={t["Key"]: t["Value"] for t in instance.get("Tags", [])},
-            ami=self._amis.read(ami_ref) if image_id else None,
+            # PG.EC2.1 judges the AMI's provenance, hardening and age, never its launch permissions.
+            ami=self._amis.read(ami_ref, launch_permissions=False) if image_id else None,
         )
 
 
-def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
-    """The sweep's inventory: every instance that is not terminated or shutting down."""
+def listed_instances(clients: ClientFactory, region: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The sweep's listing: every instance that is not terminated or shutting down, with what the
+    collector reads of its `DescribeInstances` entry."""
     ec2: Any = clients.client("ec2", region)
     pages = ec2.get_paginator("describe_instances").paginate(
         Filters=[{"Name": "instance-state-name", "Values": LIVE_INSTANCE_STATES}],
@@ -93,13 +101,19 @@ def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
     )
     for page in pages:
         for reservation in page.get("Reservations", []):
-            yield from (instance["InstanceId"] for instance in reservation.get("Instances", []))
+            for instance in reservation.get("Instances", []):
+                yield instance["InstanceId"], jsonable(instance, LISTED_KEYS)
+
+
+def live_instances(clients: ClientFactory, region: str) -> Iterator[str]:
+    """The sweep's inventory: the names of `listed_instances`."""
+    return (name for name, _ in listed_instances(clients, region))
 
 
 def _collector(collection: Collection) -> InstanceCollector:
     amis = collection.collector(AMI)
     assert isinstance(amis, AmiCollector)
-    return InstanceCollector(collection.clients, amis)
+    return InstanceCollector(collection.clients, amis, collection.run)
 
 
 KINDS = (
@@ -109,6 +123,7 @@ KINDS = (
         collector_reads=(DESCRIBE_INSTANCES,),
         inventory=live_instances,
         inventory_reads=(DESCRIBE_INSTANCES,),
+        listing=listed_instances,
         uses=(AMI,),
     ),
 )

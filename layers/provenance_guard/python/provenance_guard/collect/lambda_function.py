@@ -9,8 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from provenance_guard.clients import ClientFactory
-from provenance_guard.collect.base import Collection, Collector, Kind
+from provenance_guard.collect.base import Collection, Collector, Kind, LazyTags, RunCache
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
+from provenance_guard.collect.lambda_listing import (
+    CODE_SIGNING,
+    CONFIGURATION,
+    LIST_CODE_SIGNING_CONFIGS,
+    LIST_FUNCTIONS_BY_CONFIG,
+    function_names,
+    listed_functions,
+)
 from provenance_guard.collect.lambda_model import (
     CodeSigning,
     FunctionVersion,
@@ -35,7 +43,6 @@ LIST_FUNCTIONS = "lambda:ListFunctions"
 READ_FUNCTION = ("lambda:GetFunction", "lambda:ListAliases")
 READ_CODE_SIGNING = ("lambda:GetFunctionCodeSigningConfig", "lambda:GetCodeSigningConfig")
 READ_SIGNING_JOB = ("signer:DescribeSigningJob",)
-LIST_FUNCTIONS_BY_CONFIG = "lambda:ListFunctionsByCodeSigningConfig"
 GONE = frozenset({"ResourceNotFoundException"})
 UNREADABLE = frozenset({"AccessDeniedException", "AccessDenied", "ResourceNotFoundException", "ValidationException"})
 
@@ -48,17 +55,29 @@ class LambdaFunctionCollector:
     """Reads functions with lambda:GetFunction / ListAliases / Get[Function]CodeSigningConfig and the
     signing job of their code with signer:DescribeSigningJob; images through the ECR image collector."""
 
-    def __init__(self, clients: ClientFactory, images: Callable[[], Collector | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        clients: ClientFactory,
+        images: Callable[[], Collector | None] = lambda: None,
+        run: RunCache | None = None,
+    ) -> None:
+        """With the pipeline's run cache, a .zip function a sweep page listed is not read again with
+        GetFunction (its tags are read only if an exemption looks at them) and, when the page knows its
+        code signing configuration, neither is that."""
         self._clients = clients
         self._images = images
+        self._run = run
 
     def collect(self, ref: ResourceRef) -> LambdaFunctionSnapshot | None:
         """The function's snapshot, or None once it no longer exists (its findings are archived)."""
         from botocore.exceptions import ClientError
 
         lam = self._clients.client("lambda", ref.region)
+        listed = self._run.listed(ref) if self._run is not None else None
+        if listed is not None and (listed.get(CONFIGURATION) or {}).get("PackageType", "Zip") != "Zip":
+            listed = None  # an image function's resolved image is only in GetFunction's Code
         try:
-            latest = lam.get_function(FunctionName=ref.name)
+            latest = self._latest(lam, ref.name, listed)
             served = self._aliased_versions(lam, ref.name)
             responses = [(LATEST, latest)]
             for version in sorted((v for v in served if v != LATEST), key=_version_order):
@@ -67,7 +86,10 @@ class LambdaFunctionCollector:
                     responses.append((version, response))
             configuration = latest.get("Configuration", {})
             package_type = configuration.get("PackageType", "Zip")
-            code_signing = self._code_signing(lam, ref.name) if package_type == "Zip" else None
+            code_signing = None
+            if package_type == "Zip":
+                known = listed is not None and CODE_SIGNING in listed
+                code_signing = _listed_code_signing(listed) if known else self._code_signing(lam, ref.name)
         except ClientError as error:
             if error.response["Error"]["Code"] in GONE:
                 return None
@@ -80,10 +102,19 @@ class LambdaFunctionCollector:
             package_type=package_type,
             versions=versions,
             code_signing=code_signing,
-            tags=dict(latest.get("Tags") or {}),
+            tags=latest["Tags"],
             handler=configuration.get("Handler"),
             architectures=tuple(configuration.get("Architectures") or ()),
         )
+
+    @staticmethod
+    def _latest(lam: Any, name: str, listed: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        """GetFunction's answer for $LATEST, or what stands in for it from the listed configuration."""
+        if listed is None:
+            latest: Mapping[str, Any] = lam.get_function(FunctionName=name)
+            return {**latest, "Tags": dict(latest.get("Tags") or {})}  # LazyTags is never tested for truth
+        tags = LazyTags(lambda: dict(lam.get_function(FunctionName=name).get("Tags") or {}))
+        return {"Configuration": listed[CONFIGURATION], "Code": {}, "Tags": tags}
 
     @staticmethod
     def _version_response(lam: Any, name: str, version: str) -> Mapping[str, Any] | None:
@@ -193,6 +224,13 @@ class LambdaFunctionCollector:
         return ImageEvidence(uri, resolved, reference, ecr_ref, snapshot=snapshot)
 
 
+def _listed_code_signing(listed: Mapping[str, Any] | None) -> CodeSigning | None:
+    entry = (listed or {}).get(CODE_SIGNING)
+    if not entry:
+        return None
+    return CodeSigning(str(entry["ConfigArn"]), entry.get("Policy"), tuple(entry.get("AllowedPublishers") or ()))
+
+
 def _layer(entry: Mapping[str, Any]) -> LayerUse:
     arn = str(entry.get("Arn", ""))
     return LayerUse(arn, layer_owner(arn), entry.get("SigningProfileVersionArn"), entry.get("SigningJobArn"))
@@ -233,13 +271,12 @@ def functions_using_config_work(clients: ClientFactory, ref: ResourceRef) -> lis
 
 def lambda_functions(clients: ClientFactory, region: str) -> Iterator[str]:
     """The sweep's inventory: every function of the Region (names, unqualified)."""
-    for page in clients.client("lambda", region).get_paginator("list_functions").paginate():
-        yield from (function["FunctionName"] for function in page.get("Functions", []))
+    return function_names(clients, region)
 
 
 def _collector(collection: Collection) -> LambdaFunctionCollector:
     # A container-image function's image is read by the collector that judges ECR images (PG.LAMBDA.6).
-    return LambdaFunctionCollector(collection.clients, lambda: collection.collector(ECR_IMAGE))
+    return LambdaFunctionCollector(collection.clients, lambda: collection.collector(ECR_IMAGE), collection.run)
 
 
 KINDS = (
@@ -248,7 +285,8 @@ KINDS = (
         collector=_collector,
         collector_reads=(*READ_FUNCTION, *READ_CODE_SIGNING, *READ_SIGNING_JOB),
         inventory=lambda_functions,
-        inventory_reads=(LIST_FUNCTIONS,),
+        inventory_reads=(LIST_FUNCTIONS, LIST_CODE_SIGNING_CONFIGS, LIST_FUNCTIONS_BY_CONFIG),
+        listing=listed_functions,
         uses=(ECR_IMAGE,),
     ),
     Kind(

@@ -12,12 +12,16 @@ from typing import Any
 
 from provenance_guard.clients import ClientFactory
 from provenance_guard.oci.registry import RegistryError, RegistryReader
+from provenance_guard.settings import ENV_REGISTRY_URL
 
 GET_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken"
 READ_MANIFESTS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 """What the registry endpoint checks for manifest and blob GETs (besides the token)."""
 OCI_PERMISSIONS = (GET_AUTHORIZATION_TOKEN, *READ_MANIFESTS)
 TOKEN_REFRESH_MARGIN_SECONDS = 300.0
+SETTING = f"{ENV_REGISTRY_URL} (provenance-guard evaluate and replay: --registry-url)"
+ECR_HINT = f"if another registry serves these images (a mirror, a local registry), set {SETTING}"
+OVERRIDE_HINT = f"check {SETTING}"
 
 
 def registry_host(account: str, region: str) -> str:
@@ -62,7 +66,7 @@ class EcrRegistries:
 
     def __init__(self, clients: ClientFactory, override_url: str | None = None) -> None:
         self._clients = clients
-        self._override = RegistryReader(override_url) if override_url else None
+        self._override = RegistryReader(override_url, unreachable_hint=OVERRIDE_HINT) if override_url else None
         self._readers: dict[tuple[str, str], RegistryReader] = {}
 
     def reader(self, account: str, region: str) -> RegistryReader:
@@ -71,5 +75,6 @@ class EcrRegistries:
         key = (account, region)
         if key not in self._readers:
             tokens = EcrTokenCache(lambda: self._clients.client("ecr", region))
-            self._readers[key] = RegistryReader(f"https://{registry_host(account, region)}", tokens)
+            url = f"https://{registry_host(account, region)}"
+            self._readers[key] = RegistryReader(url, tokens, unreachable_hint=ECR_HINT)
         return self._readers[key]

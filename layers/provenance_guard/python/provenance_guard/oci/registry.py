@@ -1,10 +1,13 @@
-"""A bounded, read-only client of the OCI distribution API (standard library only).
+"""A bounded, read-only client of the OCI distribution API (HTTP through `oci.transport`'s pools).
 
 - Every manifest and blob is re-hashed against the digest it was asked for; a tag is resolved to a
   digest once and everything after that is read by digest.
 - Sizes are capped (`MAX_MANIFEST_BYTES`, the caller's `max_bytes` for blobs) before and while reading.
-- Each request has a timeout; 429, 5xx and connection errors are retried with exponential backoff and
-  jitter (honouring a short `Retry-After`), then raise `RegistryError`.
+- Each request has a timeout; 429, 5xx, timeouts and dropped connections are retried with exponential
+  backoff and jitter (honouring a short `Retry-After`), then raise `RegistryError`.
+- A host that cannot be connected to at all (DNS failure, connection refused) is not retried: it is
+  marked unreachable for `UNREACHABLE_SECONDS`, logged once with what to fix, and every read of it in
+  that time fails at once with `RegistryUnreachableError`, without another connection attempt.
 - Redirects (ECR serves blobs from S3 through a 307) are followed by hand, and the Authorization
   header is dropped when the redirect leaves the registry's host, as S3 rejects a second credential.
 - Referrers: the OCI 1.1 referrers API, and where a registry lacks it (404), the referrers tag schema
@@ -14,16 +17,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import Message
-from typing import Any
 
+from provenance_guard.oci import transport
 from provenance_guard.oci.manifest import (
     DIGEST,
     MANIFEST_TYPES,
@@ -34,6 +36,9 @@ from provenance_guard.oci.manifest import (
     parse_manifest,
     verify_digest,
 )
+from provenance_guard.oci.transport import CannotConnectError, Headers, Response, TransportError
+
+logger = logging.getLogger(__name__)
 
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 """The OCI distribution spec's recommended manifest size limit (ECR's is the same)."""
@@ -43,6 +48,8 @@ MAX_REDIRECTS = 3
 MAX_REFERRER_PAGES = 10
 MAX_RETRY_AFTER_SECONDS = 5.0
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+UNREACHABLE_SECONDS = 300.0
+"""How long a host that refused or could not be resolved is failed without trying it again."""
 
 Authorizer = Callable[[], str | None]
 """Returns the Authorization header value for the registry (None for an anonymous registry)."""
@@ -56,10 +63,17 @@ class NotFoundError(RegistryError):
     """The registry answered 404: the repository, manifest or blob does not exist."""
 
 
+class RegistryUnreachableError(RegistryError):
+    """No connection to the registry could be made (DNS failure, connection refused): not retried."""
+
+
+Opener = Callable[[urllib.request.Request, float], Response]
+
+
 @dataclass(frozen=True)
 class _Response:
     status: int
-    headers: Message
+    headers: Headers
     body: bytes
 
 
@@ -74,15 +88,23 @@ class RegistryReader:
         timeout: float = TIMEOUT_SECONDS,
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
-        opener: Callable[[urllib.request.Request, float], Any] | None = None,
+        opener: Opener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        unreachable_hint: str = "",
     ) -> None:
+        """`unreachable_hint` ends the one line logged when the registry cannot be reached (the setting
+        that points the reader elsewhere)."""
         self.base_url = base_url.rstrip("/")
         self._host = urllib.parse.urlsplit(self.base_url).netloc
         self._authorizer = authorizer
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._sleep = sleep
-        self._open = opener or _open_without_redirects
+        self._open = opener or transport.open_pooled
+        self._clock = clock
+        self._hint = unreachable_hint
+        self._unreachable: dict[str, tuple[float, str]] = {}
+        """host -> (until when, why) for hosts no connection could be made to."""
 
     def manifest(self, repository: str, reference: str) -> Manifest:
         """The manifest or index at `reference` (a digest, or a tag resolved to the digest served)."""
@@ -137,6 +159,7 @@ class RegistryReader:
 
     def _get(self, path: str, accept: str, max_bytes: int) -> _Response:
         url = self.base_url + path
+        self._fail_fast(self._host)
         authorization = self._authorizer() if self._authorizer else None
         for attempt in range(1, self._max_attempts + 1):
             try:
@@ -163,22 +186,50 @@ class RegistryReader:
         raise RegistryError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
 
     def _request(self, request: urllib.request.Request, max_bytes: int) -> _Response:
-        where = f"GET {urllib.parse.urlsplit(request.full_url).path}"
+        split = urllib.parse.urlsplit(request.full_url)
+        where = f"GET {split.path}"
+        self._fail_fast(split.netloc)
         try:
             with self._open(request, self._timeout) as response:
-                return _Response(response.status, response.headers, _read_capped(response, max_bytes, where))
-        except urllib.error.HTTPError as error:
-            status = error.code
-            if status in (301, 302, 303, 307, 308):
-                return _Response(status, error.headers, b"")
-            if status in RETRYABLE_STATUS:
-                raise _Retryable(f"HTTP {status}", _retry_after(error.headers)) from None
-            detail = error.read(2048).decode("utf-8", "replace")
+                status, headers = response.status, response.headers
+                if status in (301, 302, 303, 307, 308) or status in RETRYABLE_STATUS:
+                    body = b""
+                elif status >= 400:
+                    body = response.read(2048)
+                else:
+                    body = _read_capped(response, max_bytes, where)
+        except CannotConnectError as error:
+            raise self._mark_unreachable(split, str(error)) from None
+        except (TransportError, TimeoutError, ConnectionError) as error:
+            raise _Retryable(f"{where}: {error}", None) from None
+        if status in RETRYABLE_STATUS:
+            raise _Retryable(f"HTTP {status}", _retry_after(headers))
+        if status >= 400 and status not in (301, 302, 303, 307, 308):
+            detail = body.decode("utf-8", "replace")[:300]
             if status == 404:
-                raise NotFoundError(f"{where}: 404 {detail[:300]}") from None
-            raise RegistryError(f"{where}: HTTP {status} {detail[:300]}") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise _Retryable(f"{where}: {getattr(error, 'reason', error)}", None) from None
+                raise NotFoundError(f"{where}: 404 {detail}")
+            raise RegistryError(f"{where}: HTTP {status} {detail}")
+        return _Response(status, headers, body)
+
+    def _fail_fast(self, host: str) -> None:
+        down = self._unreachable.get(host)
+        if down is not None:
+            until, why = down
+            if self._clock() < until:
+                raise RegistryUnreachableError(why)
+            del self._unreachable[host]
+
+    def _mark_unreachable(self, url: urllib.parse.SplitResult, reason: str) -> RegistryUnreachableError:
+        """Remember the host as unreachable and log it once; the error every read of it now raises."""
+        why = f"registry {url.scheme}://{url.netloc} is unreachable ({reason})"
+        self._unreachable[url.netloc] = (self._clock() + UNREACHABLE_SECONDS, why)
+        logger.error(
+            "%s: images are not read through it for the next %d s, their results NOT_AVAILABLE%s",
+            why,
+            UNREACHABLE_SECONDS,
+            f"; {self._hint}" if self._hint else "",
+        )
+        return RegistryUnreachableError(why)
 
 
 class _Retryable(Exception):
@@ -188,19 +239,7 @@ class _Retryable(Exception):
         self.delay = delay
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # the 3xx surfaces as an HTTPError, followed by RegistryReader._follow
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect())
-
-
-def _open_without_redirects(request: urllib.request.Request, timeout: float) -> Any:
-    return _OPENER.open(request, timeout=timeout)
-
-
-def _read_capped(response: Any, max_bytes: int, where: str) -> bytes:
+def _read_capped(response: Response, max_bytes: int, where: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise RegistryError(f"{where}: {declared} bytes exceeds the {max_bytes}-byte limit")
@@ -210,7 +249,7 @@ def _read_capped(response: Any, max_bytes: int, where: str) -> bytes:
     return body
 
 
-def _media_type(headers: Message) -> str | None:
+def _media_type(headers: Headers) -> str | None:
     value = headers.get("Content-Type")
     return value.split(";")[0].strip() if value else None
 
@@ -236,8 +275,8 @@ def _next_link(link: str | None) -> str | None:
     return None
 
 
-def _retry_after(headers: Mapping[str, str] | Message | None) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
+def _retry_after(headers: Headers) -> float | None:
+    value = headers.get("Retry-After")
     if value and value.strip().isdigit():
         return min(float(value.strip()), MAX_RETRY_AFTER_SECONDS)
     return None
