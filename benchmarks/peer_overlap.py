@@ -38,7 +38,7 @@ def main(policy: str, region: str, registry_url: str, controls: list[str]) -> No
     only = frozenset(controls)
     findings = []
     for message in plan_pages(clients, None, SweepScope(account, region, partition_for_region(region)), kinds):
-        work = [Work(w.action, w.resource, only, w.listed) for w in page_work(message)]
+        work = [Work(w.action, w.resource, only, listed=w.listed) for w in page_work(message)]
         findings += [to_asff(e.finding) for e in service.pipeline.run(work).evaluated]
     json.dump(findings, sys.stdout, default=str)
 

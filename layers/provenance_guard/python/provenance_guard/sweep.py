@@ -73,21 +73,7 @@ def plan_pages(
             continue
         if descriptor.inventory is None:
             partial.add(kind)
-        names = seen.setdefault(kind, set())
-        batch: list[str] = []
-        listed: dict[str, Mapping[str, Any]] = {}
-        size = 0
-        for name, entry in entries:
-            names.add(name)
-            batch.append(name)
-            if entry is not None and size + (length := len(page_body(entry))) <= LISTED_BUDGET_BYTES:
-                listed[name] = entry
-                size += length
-            if len(batch) == PAGE_SIZE:
-                yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
-                batch, listed, size = [], {}, 0
-        if batch:
-            yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
+        yield from _evaluation_pages(scope, kind, entries, seen.setdefault(kind, set()))
     if state is None:
         return
     # The scan streams: only the vanished resources are kept (each ARN once, as it has several findings).
@@ -101,6 +87,27 @@ def plan_pages(
         action = Action.EVALUATE if kind in partial else Action.ARCHIVE
         for start in range(0, len(vanished), PAGE_SIZE):
             yield page(scope, kind, action, vanished[start : start + PAGE_SIZE])
+
+
+def _evaluation_pages(
+    scope: SweepScope, kind: ResourceKind, entries: Iterable[tuple[str, Mapping[str, Any] | None]], names: set[str]
+) -> Iterator[dict[str, Any]]:
+    """Pages of `PAGE_SIZE` names, each carrying the list entries that fit `LISTED_BUDGET_BYTES`; every
+    name is added to `names` (what reconciliation compares the state with)."""
+    batch: list[str] = []
+    listed: dict[str, Mapping[str, Any]] = {}
+    size = 0
+    for name, entry in entries:
+        names.add(name)
+        batch.append(name)
+        if entry is not None and size + (length := len(page_body(entry))) <= LISTED_BUDGET_BYTES:
+            listed[name] = entry
+            size += length
+        if len(batch) == PAGE_SIZE:
+            yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
+            batch, listed, size = [], {}, 0
+    if batch:
+        yield page(scope, kind, Action.EVALUATE, batch, listed=listed)
 
 
 def _entries(
