@@ -50,7 +50,7 @@ def component_codes() -> dict[CodeType, Component]:
         expander = collection.expander(kind)
         if expander is not None and (code := _code_of(expander)) is not None:
             codes[code] = (EXPANDER, kind)
-        for inventory in (descriptor.inventory, descriptor.policy_inventory):
+        for inventory in (descriptor.inventory, descriptor.policy_inventory, descriptor.listing):
             if inventory is not None and (code := _code_of(inventory)) is not None:
                 codes[code] = (INVENTORY, kind)
     return codes

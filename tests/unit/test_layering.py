@@ -34,6 +34,7 @@ LAYERS = (
         "regions",
         "failures",
         "log_lines",
+        "tracing",
     },
     {"oci"},
     {"signatures"},
