@@ -29,7 +29,7 @@ LAYERS = (
     {"collect"},
     {"controls"},
     {"findings", "asff", "exemptions", "state", "notify", "publish"},
-    {"pipeline", "sweep", "recheck"},
+    {"pipeline", "sweep", "recheck", "blast_radius"},
     {"triggers"},
     {"service", "runtime"},
 )

@@ -7,10 +7,12 @@ from provenance_guard.controls import (
     ecr_repository,
     ecr_scan,
     ecr_signature,
+    ecs,
     instance,
     lambda_image,
     lambda_runtime,
     lambda_signing,
+    launch_template,
 )
 from provenance_guard.controls.registry import Control, EvaluationContext, registry
 
@@ -23,9 +25,11 @@ __all__ = [
     "ecr_repository",
     "ecr_scan",
     "ecr_signature",
+    "ecs",
     "instance",
     "lambda_image",
     "lambda_runtime",
     "lambda_signing",
+    "launch_template",
     "registry",
 ]

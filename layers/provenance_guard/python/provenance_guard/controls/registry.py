@@ -52,6 +52,12 @@ class Control(Generic[SnapshotT]):
     related_requirements: tuple[str, ...]
     permissions: tuple[str, ...]
     evaluate: Evaluator
+    also_judges: tuple[ResourceKind, ...] = ()
+    """Other kinds the control judges with the same evaluation (PG.ECS.2: services and standalone tasks)."""
+
+    @property
+    def resource_kinds(self) -> tuple[ResourceKind, ...]:
+        return (self.resource_kind, *self.also_judges)
 
 
 class DuplicateControlError(ValueError):
@@ -75,6 +81,7 @@ class ControlRegistry:
         remediation_url: str,
         permissions: tuple[str, ...],
         related_requirements: tuple[str, ...] = (),
+        also_judges: tuple[ResourceKind, ...] = (),
     ) -> Callable[[Evaluator], Evaluator]:
         """Decorator registering a control's evaluation function under its declared metadata.
 
@@ -87,10 +94,9 @@ class ControlRegistry:
             matched = CONTROL_ID.match(id)
             if not matched:
                 raise ValueError(f"control id {id!r} does not look like PG.<FAMILY>.<n>")
-            if matched["family"] != resource_kind.family:
-                raise ValueError(
-                    f"control id {id!r} is not PG.<FAMILY>.<n> with FAMILY {resource_kind.family} ({resource_kind})"
-                )
+            for kind in (resource_kind, *also_judges):
+                if matched["family"] != kind.family:
+                    raise ValueError(f"control id {id!r} is not PG.<FAMILY>.<n> with FAMILY {kind.family} ({kind})")
             self._controls[id] = Control(
                 id=id,
                 title=title,
@@ -102,6 +108,7 @@ class ControlRegistry:
                 related_requirements=(WELL_ARCHITECTED, *related_requirements),
                 permissions=permissions,
                 evaluate=evaluate,
+                also_judges=also_judges,
             )
             return evaluate
 
@@ -111,11 +118,13 @@ class ControlRegistry:
         return self._controls[control_id]
 
     def for_kind(self, kind: ResourceKind) -> list[Control[Any]]:
-        return [c for c in self if c.resource_kind is kind]
+        return [c for c in self if kind in c.resource_kinds]
 
     def permissions(self, kinds: frozenset[ResourceKind] | None = None) -> list[str]:
         """The sorted union of the permissions declared by the controls judging `kinds`."""
-        return sorted({p for c in self if kinds is None or c.resource_kind in kinds for p in c.permissions})
+        return sorted(
+            {p for c in self if kinds is None or not kinds.isdisjoint(c.resource_kinds) for p in c.permissions}
+        )
 
     def __iter__(self) -> Iterator[Control[Any]]:
         """Controls in id order (PG.AMI.1 ... PG.LAMBDA.6)."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from provenance_guard.model import partition_for_region
-from provenance_guard.triggers import ami, ecr, instance, lambda_functions, scans, sweep
+from provenance_guard.triggers import ami, ecr, ecs, instance, lambda_functions, launch_template, scans, sweep
 from provenance_guard.triggers.base import API_VERSION_SUFFIX, CLOUDTRAIL, Envelope, Parser, Trigger
 from provenance_guard.work import EventError, Work
 
@@ -16,6 +16,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     *ecr.TRIGGERS,
     *scans.TRIGGERS,
     *lambda_functions.TRIGGERS,
+    *ecs.TRIGGERS,
+    *launch_template.TRIGGERS,
     *sweep.TRIGGERS,
 )
 
