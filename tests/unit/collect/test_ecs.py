@@ -3,7 +3,6 @@ digests their running tasks report; the index of what runs each image (blast rad
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,9 +33,9 @@ def account(aws: None) -> EcsAccount:
 
 
 @pytest.fixture
-def collection(aws: None) -> Iterator[Collection]:
+def collection(aws: None) -> Collection:
     clients = ClientFactory(max_attempts=2)
-    yield Collection(clients, EcrRegistries(clients, UNREACHABLE_REGISTRY), KINDS, None, USAGE)
+    return Collection(clients, EcrRegistries(clients, UNREACHABLE_REGISTRY), KINDS, None, USAGE)
 
 
 def ref(kind: Any, name: str) -> ResourceRef:
@@ -63,9 +62,12 @@ class TestTaskDefinitions:
         assert isinstance(snapshot, TaskDefinitionSnapshot)
         assert snapshot.revision == 2
         by_container = {i.container: i for i in snapshot.images}
-        assert by_container["c0"].mutability is not None and by_container["c0"].mutability.setting == "MUTABLE"
-        assert by_container["c1"].mutability is not None and by_container["c1"].mutability.immutable("v1")
-        assert by_container["c2"].reference is not None and by_container["c2"].reference.registry == "docker.io"
+        assert by_container["c0"].mutability is not None
+        assert by_container["c0"].mutability.setting == "MUTABLE"
+        assert by_container["c1"].mutability is not None
+        assert by_container["c1"].mutability.immutable("v1")
+        assert by_container["c2"].reference is not None
+        assert by_container["c2"].reference.registry == "docker.io"
         assert by_container["c2"].mutability is None, "Docker Hub's mutability is not ECR's to read"
         assert snapshot.asff_details()["AwsEcsTaskDefinition"]["Family"] == "web"
 
@@ -80,9 +82,8 @@ class TestTaskDefinitions:
     def test_a_repository_that_does_not_exist_is_reported(self, account: EcsAccount, collection: Collection) -> None:
         account.definition("ghost", "nowhere:v1")
         image = collect(collection, ECS_TASK_DEFINITION, "ghost").images[0]
-        assert (
-            image.mutability is None and image.error == "RepositoryNotFoundException: repository nowhere cannot be read"
-        )
+        assert image.mutability is None
+        assert image.error == "RepositoryNotFoundException: repository nowhere cannot be read"
 
     def test_the_inventory_lists_active_families(self, account: EcsAccount) -> None:
         account.image("web")
@@ -106,7 +107,8 @@ class TestServices:
         (image,) = snapshot.images
         assert (image.image, image.digest, image.tasks, image.containers) == (f"{REGISTRY}/web:v1", digest, 3, ("c0",))
         assert image.ecr_ref == ref(ECR_IMAGE, f"web@{digest}")
-        assert image.snapshot is not None and image.snapshot.digest == digest
+        assert image.snapshot is not None
+        assert image.snapshot.digest == digest
         assert snapshot.asff_details()["AwsEcsService"]["ServiceArn"] == arn
 
     def test_a_deleted_service_and_a_missing_cluster_are_gone(
@@ -130,7 +132,8 @@ class TestServices:
         account.ecr.batch_delete_image(repositoryName="web", imageIds=[{"imageDigest": digest}])
 
         (image,) = collect(collection, ECS_SERVICE, f"{CLUSTER}/web").images
-        assert image.snapshot is None and image.error == f"image web@{digest} is not in ECR (deleted, or archived)"
+        assert image.snapshot is None
+        assert image.error == f"image web@{digest} is not in ECR (deleted, or archived)"
 
     def test_the_inventory_lists_every_active_service(self, account: EcsAccount) -> None:
         account.image("web")
@@ -190,7 +193,8 @@ def test_the_image_index_maps_a_digest_to_the_services_and_tasks_running_it(
 
     users = collection.users(ref(ECR_IMAGE, f"web@{shared}"))
 
-    assert users is not None and users.complete
+    assert users is not None
+    assert users.complete
     assert users.refs == (
         ref(ECS_SERVICE, f"{CLUSTER}/api"),
         ref(ECS_SERVICE, f"{CLUSTER}/web"),
@@ -214,5 +218,6 @@ def test_the_image_index_is_bounded(
 
     users = collection.users(ref(ECR_IMAGE, f"web@{digest}"))
 
-    assert users is not None and not users.complete
+    assert users is not None
+    assert not users.complete
     assert "at least" in users.evidence()["InUseBy"]

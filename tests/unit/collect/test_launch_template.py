@@ -85,7 +85,8 @@ def test_a_resolve_ssm_alias_is_resolved_now(ec2: Any, make_ami: Callable[..., s
     assert snapshot is not None
     (version,) = snapshot.versions
     assert (version.roles, version.parameter, version.resolved_image_id) == (("default", "latest"), PARAMETER, second)
-    assert version.ami is not None and version.ami.name == "golden-2"
+    assert version.ami is not None
+    assert version.ami.name == "golden-2"
 
 
 def test_an_alias_whose_parameter_is_gone_says_why(ec2: Any, make_ami: Callable[..., str]) -> None:
@@ -97,7 +98,8 @@ def test_an_alias_whose_parameter_is_gone_says_why(ec2: Any, make_ami: Callable[
     snapshot = collect(template)
 
     assert snapshot is not None
-    assert snapshot.versions[0].error is not None and snapshot.versions[0].error.startswith("SsmInvalidParameter")
+    assert snapshot.versions[0].error is not None
+    assert snapshot.versions[0].error.startswith("SsmInvalidParameter")
 
 
 def test_a_version_without_image_and_an_ami_that_is_gone(ec2: Any, make_ami: Callable[..., str]) -> None:
