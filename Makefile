@@ -77,7 +77,7 @@ bench: install registry
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/signature_bench.py
 	$(BIN)/python -m benchmarks.signature_library_bench
-	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
+	$(BIN)/python -m benchmarks.sweep_bench 1000 10000
 
 # Re-pin dependencies after editing requirements/*.in (needs network; uses uv from PyPI).
 lock: install

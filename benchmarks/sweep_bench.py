@@ -5,7 +5,12 @@ handler, and replays single events. Reports wall time, this process's CPU time (
 botocore; the emulator's own work is in the other process), AWS calls per resource (by operation),
 Security Hub calls per 1,000 findings, findings re-imported by a sweep with nothing changed, peak memory
 of this process, and per event type the AWS calls and CPU time.
-Run: `make bench` (or `python benchmarks/sweep_bench.py 1000`).
+
+The compute that runs is measured at a fixed size whatever N (`benchmarks/compute_measures.py`): one
+image run by 100 ECS services, standalone tasks, task definition families and launch templates; the
+sweep's calls per resource of each of those kinds, the calls per ECS and launch-template event, and the
+blast radius of one CRITICAL scan of that image (calls, recheck messages, time, and the rechecks' own).
+Run: `make bench` (or `python -m benchmarks.sweep_bench 1000`).
 
 Security Hub's rate limit is set to 9.9 requests/s here; deployed functions share 8/s between them, so
 in an account the sweep's wall time is bounded by that limit, not by compute.
@@ -39,6 +44,7 @@ import urllib.request
 
 import boto3
 
+from benchmarks.compute_measures import measure_compute
 from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service
@@ -53,7 +59,7 @@ from provenance_guard_cli.sample_account import (
     sample_event,
 )
 
-SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION}
+SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION, "detail": {}}
 
 
 class CallCounter:
@@ -68,7 +74,7 @@ class CallCounter:
         return taken
 
 
-def build(counter: CallCounter) -> Service:
+def build(counter: CallCounter, recheck_queue_url: str | None = None) -> Service:
     session = boto3.session.Session(region_name=REGION)
     session.events.register("before-call", counter)
     settings = Settings(
@@ -78,6 +84,8 @@ def build(counter: CallCounter) -> Service:
         policy_file=str(DEMO_POLICY),
         function="bench",
         securityhub_requests_per_second=9.9,
+        recheck_queue_url=recheck_queue_url,
+        registry_url="http://127.0.0.1:9",  # no OCI registry: manifests are unreadable, no AWS call is skipped
     )
     return build_service(settings, ClientFactory(session))
 
@@ -173,6 +181,7 @@ def run(resources: int) -> dict[str, Any]:
         after = finding_versions(securityhub)
         reimported = sum(1 for finding_id, updated in after.items() if versions.get(finding_id) != updated)
         events = per_event(service, counter)
+        compute = measure_compute(counter, build)
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     hub_calls = first_calls["securityhub:BatchImportFindings"]
     return {
@@ -189,6 +198,7 @@ def run(resources: int) -> dict[str, Any]:
         "peak_rss_mb": round(rss_peak / 1024, 1),
         "rss_mb_before_sweeps": round(rss_before / 1024, 1),
         "per_event": events,
+        "compute": compute,
     }
 
 
@@ -198,4 +208,4 @@ if __name__ == "__main__":
         print(json.dumps(run(sizes[0]), indent=2), flush=True)
     else:  # one process per size, so each size's peak memory is its own
         for size in sizes:
-            subprocess.run([sys.executable, __file__, str(size)], check=True)
+            subprocess.run([sys.executable, "-m", "benchmarks.sweep_bench", str(size)], check=True)
