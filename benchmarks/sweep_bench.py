@@ -59,7 +59,13 @@ from provenance_guard_cli.sample_account import (
     sample_event,
 )
 
-SWEEP = {"source": "provenance-guard", "detail-type": "Sweep Requested", "account": ACCOUNT, "region": REGION, "detail": {}}
+SWEEP = {
+    "source": "provenance-guard",
+    "detail-type": "Sweep Requested",
+    "account": ACCOUNT,
+    "region": REGION,
+    "detail": {},
+}
 
 
 class CallCounter:
