@@ -78,8 +78,8 @@ bench: install registry
 	$(BIN)/python benchmarks/cold_import.py
 	$(BIN)/python benchmarks/signature_bench.py
 	$(BIN)/python -m benchmarks.signature_library_bench
-	$(BIN)/python benchmarks/sweep_bench.py 1000 10000
-	$(BIN)/python benchmarks/sweep_bench.py --burst 10000
+	$(BIN)/python -m benchmarks.sweep_bench 1000 10000
+	$(BIN)/python -m benchmarks.sweep_bench --burst 10000
 
 # Not part of `make test`: installs Prowler and Cloud Custodian (pinned) into build/peers/ on first use.
 bench-peers: install registry

@@ -5,7 +5,12 @@ handler, and replays single events. Reports wall time, this process's CPU time (
 botocore; the emulator's own work is in the other process), AWS calls per resource (by operation),
 Security Hub calls per 1,000 findings, findings re-imported by a sweep with nothing changed, peak memory
 of this process, and per event type the AWS calls and CPU time.
-Run: `make bench` (or `python benchmarks/sweep_bench.py 1000`).
+
+The compute that runs is measured at a fixed size whatever N (`benchmarks/compute_measures.py`): one
+image run by 100 ECS services, standalone tasks, task definition families and launch templates; the
+sweep's calls per resource of each of those kinds, the calls per ECS and launch-template event, and the
+blast radius of one CRITICAL scan of that image (calls, recheck messages, time, and the rechecks' own).
+Run: `make bench` (or `python -m benchmarks.sweep_bench 1000`).
 
 `--burst N`: N events in SQS batches of 10, as a burst reaches a function: AMI and instance events for
 100 AMIs and 10 instances, one record in ten malformed (the kinds issue 20 found: a Region that is no
@@ -48,6 +53,7 @@ import urllib.request
 import boto3
 
 from provenance_guard import runtime
+from benchmarks.compute_measures import measure_compute
 from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service
@@ -84,7 +90,7 @@ class CallCounter:
         return taken
 
 
-def build(counter: CallCounter, requests_per_second: float = 9.9) -> Service:
+def build(counter: CallCounter, requests_per_second: float = 9.9, recheck_queue_url: str | None = None) -> Service:
     session = boto3.session.Session(region_name=REGION)
     session.events.register("before-call", counter)
     settings = Settings(
@@ -94,6 +100,8 @@ def build(counter: CallCounter, requests_per_second: float = 9.9) -> Service:
         policy_file=str(DEMO_POLICY),
         function="bench",
         securityhub_requests_per_second=requests_per_second,
+        recheck_queue_url=recheck_queue_url,
+        registry_url="http://127.0.0.1:9",  # no OCI registry: manifests are unreadable, no AWS call is skipped
     )
     return build_service(settings, ClientFactory(session))
 
@@ -245,6 +253,7 @@ def run(resources: int) -> dict[str, Any]:
         after = finding_versions(securityhub)
         reimported = sum(1 for finding_id, updated in after.items() if versions.get(finding_id) != updated)
         events = per_event(service, counter)
+        compute = measure_compute(counter, build)
         rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     hub_calls = first_calls["securityhub:BatchImportFindings"]
     return {
@@ -261,6 +270,7 @@ def run(resources: int) -> dict[str, Any]:
         "peak_rss_mb": round(rss_peak / 1024, 1),
         "rss_mb_before_sweeps": round(rss_before / 1024, 1),
         "per_event": events,
+        "compute": compute,
     }
 
 
@@ -273,4 +283,4 @@ if __name__ == "__main__":
         print(json.dumps(run(sizes[0]), indent=2), flush=True)
     else:  # one process per size, so each size's peak memory is its own
         for size in sizes:
-            subprocess.run([sys.executable, __file__, str(size)], check=True)
+            subprocess.run([sys.executable, "-m", "benchmarks.sweep_bench", str(size)], check=True)

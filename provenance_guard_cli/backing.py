@@ -31,9 +31,18 @@ class Backing:
     registry_url: str | None = None
     """The registry serving the OCI data path (PROVENANCE_GUARD_REGISTRY_URL); None: ECR's own."""
 
+    def own_queue_url(self, function: str) -> str:
+        """The function's own queue (created on first use), where it sends work back to itself: rechecks."""
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=self.region)
+        url: str = sqs.create_queue(QueueName=f"provenance-guard-{function.replace('_', '-')}-own")["QueueUrl"]
+        return url
+
     def environment(self, function: str) -> dict[str, str]:
         registry = {env.ENV_REGISTRY_URL: self.registry_url} if self.registry_url else {}
         return registry | {
+            env.ENV_RECHECK_QUEUE_URL: self.own_queue_url(function),
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_DEFAULT_REGION": self.region,
             env.ENV_TABLE_NAME: TABLE_NAME,

@@ -1,5 +1,10 @@
 """`provenance-guard replay`: routes EventBridge events through the stack's own rules to the real
-handlers, in this process, against an AWS endpoint (the emulator), as SQS would deliver them."""
+handlers, in this process, against an AWS endpoint (the emulator), as SQS would deliver them.
+
+Each function's own queue is modelled too: what a function sends back to itself (the "Recheck" pages of
+a blast radius) is delivered to it right after its invocation, as SQS would, for `OWN_QUEUE_ROUNDS`
+rounds at most; messages sent with a delay (provisional results, judged again minutes later on AWS) are
+dropped: replay does not wait for them."""
 
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ from typing import Any
 
 from provenance_guard_cli.backing import Backing
 from provenance_guard_cli.routes import PROJECT_ROOT, Route
+
+OWN_QUEUE_ROUNDS = 3
+OWN_QUEUE_RULE = "own queue (Recheck)"
 
 
 @dataclass(frozen=True)
@@ -65,9 +73,28 @@ class Replayer:
                 response = self._invoke(route.function, event)
                 failed = len(response.get("batchItemFailures", []))
                 result.invocations.append(Invocation(route.function, route.rule, failed))
+                result.invocations.extend(self._own_queue(route.function))
         result.findings = [f for f in self._findings() if before.get(f["Id"]) != f["UpdatedAt"]]
         result.notifications = self._drain_notifications()
         return result
+
+    def _own_queue(self, function: str) -> list[Invocation]:
+        """Deliver what the function sent to its own queue back to it; then drop what is left (delayed)."""
+        sqs, url = self._client("sqs"), self._backing.own_queue_url(function)
+        invocations: list[Invocation] = []
+        for _ in range(OWN_QUEUE_ROUNDS):
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                response = self._invoke(function, json.loads(message["Body"]))
+                invocations.append(Invocation(function, OWN_QUEUE_RULE, len(response.get("batchItemFailures", []))))
+        left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+        if int(left["Attributes"].get("ApproximateNumberOfMessagesDelayed", "0")):
+            with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
+                sqs.purge_queue(QueueUrl=url)
+        return invocations
 
     def _invoke(self, function: str, event: Mapping[str, Any]) -> dict[str, Any]:
         module = self._handler_module(function)

@@ -93,9 +93,11 @@ def build_account(
 
     steps = [*ami_steps(client), *lambda_steps(client), *package_steps(client)]
     if registry_url and plan_scan:
+        from provenance_guard_cli.sample_compute import build_compute
         from provenance_guard_cli.sample_containers import build_containers
 
         steps += build_containers(client, registry_url, plan_scan)
+        steps += build_compute(client, registry_url, plan_scan)
     return steps
 
 

@@ -18,10 +18,13 @@ from provenance_guard.collect.codeartifact_package import CODEARTIFACT_PACKAGE_V
 from provenance_guard.collect.codeartifact_repository import CODEARTIFACT_REPOSITORY
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.ecr_repository import ECR_REGISTRY, ECR_REPOSITORY
+from provenance_guard.collect.ecs_service import ECS_SERVICE, ECS_TASK
+from provenance_guard.collect.ecs_task_definition import ECS_TASK_DEFINITION
 from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
 from provenance_guard.collect.instance import INSTANCE
 from provenance_guard.collect.lambda_function import CODE_SIGNING_CONFIG, LAMBDA_FUNCTION
 from provenance_guard.controls import registry
+from provenance_guard.collect.launch_template import LAUNCH_TEMPLATE
 from provenance_guard.model import ResourceKind
 from provenance_guard.policy import Policy
 from provenance_guard.triggers import for_function
@@ -50,7 +53,14 @@ class FunctionSpec:
     fans_out: bool = False
     """Sends work to its own queue (the sweep's pages); runs every inventory."""
     rechecks: bool = False
-    """Sends provisional results back to its own queue, delayed (`provenance_guard.recheck`)."""
+    """Sends provisional results back to its own queue, delayed (`provenance_guard.recheck`), and the users
+    of an artifact whose verdict changed (`provenance_guard.blast_radius`), which it then judges too."""
+
+    @property
+    def judged(self) -> frozenset[ResourceKind]:
+        """The kinds it evaluates: its own and, when it rechecks, the kinds using its artifacts (what an
+        image's or AMI's blast radius sends back to its queue)."""
+        return self.kinds | frozenset(kinds.users_of(self.kinds)) if self.rechecks else self.kinds
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -65,7 +75,7 @@ class FunctionSpec:
 
     @property
     def read_permissions(self) -> list[str]:
-        return sorted(kinds.reads(self.kinds, self.expands, inventories=self.fans_out))
+        return sorted(kinds.reads(self.judged, self.expands, inventories=self.fans_out))
 
 
 AMI_EVENTS = FunctionSpec(
@@ -73,11 +83,12 @@ AMI_EVENTS = FunctionSpec(
     description="Judges AMIs when they become available, are shared or change state",
     kinds=frozenset({AMI}),
     expands=frozenset({IMAGE_BUILDER_IMAGE}),
+    rechecks=True,  # blast radius: the instances and launch templates of an AMI whose verdict changed
 )
 INSTANCE_EVENTS = FunctionSpec(
     name="instance_events",
-    description="Judges instances at launch by the AMI they come from",
-    kinds=frozenset({INSTANCE}),
+    description="Judges instances at launch, and launch templates when they change, by the AMI they launch",
+    kinds=frozenset({INSTANCE, LAUNCH_TEMPLATE}),
 )
 IMAGE_PUSH = FunctionSpec(
     name="image_push",
@@ -91,6 +102,13 @@ SCAN_RESULTS = FunctionSpec(
     description="Judges container images when a vulnerability scan completes or a finding changes",
     kinds=frozenset({ECR_IMAGE}),
     expands=frozenset({ECR_IMAGE}),
+    rechecks=True,  # blast radius: the services, tasks and functions running an image whose scan verdict changed
+)
+ECS_EVENTS = FunctionSpec(
+    name="ecs_events",
+    description="Judges ECS services, standalone tasks and task definitions when tasks start or stop and on changes",
+    kinds=frozenset({ECS_SERVICE, ECS_TASK, ECS_TASK_DEFINITION}),
+    timeout_seconds=120,
 )
 LAMBDA_CHANGES = FunctionSpec(
     name="lambda_changes",
@@ -113,7 +131,16 @@ SWEEP = FunctionSpec(
     fans_out=True,
 )
 
-FUNCTIONS = (AMI_EVENTS, INSTANCE_EVENTS, IMAGE_PUSH, SCAN_RESULTS, LAMBDA_CHANGES, PACKAGE_EVENTS, SWEEP)
+FUNCTIONS = (
+    AMI_EVENTS,
+    INSTANCE_EVENTS,
+    IMAGE_PUSH,
+    SCAN_RESULTS,
+    ECS_EVENTS,
+    LAMBDA_CHANGES,
+    PACKAGE_EVENTS,
+    SWEEP,
+)
 """The functions every deployment has; `remediation_function` adds one when the policy turns remediation on."""
 
 
@@ -126,7 +153,7 @@ def remediation_function(policy: Policy) -> FunctionSpec | None:
     return FunctionSpec(
         name="remediation",
         description="Remediates provenance-guard findings: Security Hub custom action and automatic mode",
-        kinds=frozenset(registry.get(control_id).resource_kind for control_id in enabled),
+        kinds=frozenset(kind for control_id in enabled for kind in registry.get(control_id).kinds),
         handler="handler.lambda_handler",
     )
 

@@ -1,4 +1,4 @@
-"""Instance launches: CloudTrail `RunInstances` and `EC2 Instance State-change Notification`."""
+"""Instance launches (CloudTrail `RunInstances`, `EC2 Instance State-change Notification`) and launch template calls."""
 
 from provenance_guard.runtime import sqs_lambda_handler as lambda_handler
 

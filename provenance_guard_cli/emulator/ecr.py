@@ -6,6 +6,8 @@ What moto lacks or gets wrong, and what this module does instead (scan semantics
   of active findings) for scanned images, ``imagePushedAt`` (a planned ``pushedAt`` wins),
   ``artifactMediaType`` and ``subjectManifestDigest`` (referrers), the ``tagStatus`` filter, and
   paging with ``maxResults`` (1-1000) / ``nextToken``. An unknown digest is ImageNotFoundException.
+  The archive storage class (``imageStatus``, the ``imageStatus`` filter, UpdateImageStorageClass) is
+  :mod:`.ecr_archive`'s.
 * ``DescribeImageScanFindings`` returned a fixed fake CVE for any image ever scanned: now the planned
   findings of the scanner that covers the image (basic ``findings`` with ``package_name`` /
   ``package_version`` / ``CVSS3_SCORE`` attributes, or Inspector's ``enhancedFindings``), counts per
@@ -36,7 +38,7 @@ from moto.ecr.exceptions import ScanNotFoundException
 from moto.ecr.models import ECRBackend, Image
 from moto.ecr.responses import ECRResponse
 
-from . import ecr_scans
+from . import ecr_archive, ecr_scans
 from .ecr_scans import Vulnerability
 from .patches import original, patch_attr
 
@@ -65,7 +67,9 @@ class PullThroughCacheRuleNotFoundException(EcrError):
 def describe_images(self: Any) -> ActionResult:
     backend: ECRBackend = self.ecr_backend
     repository = self._get_param("repositoryName")
-    images = list(backend.describe_images(repository, self._get_param("registryId"), self._get_param("imageIds")))
+    named = self._get_param("imageIds")
+    images = list(backend.describe_images(repository, self._get_param("registryId"), named))
+    images = ecr_archive.selected(images, (self._get_param("filter") or {}).get("imageStatus"), bool(named))
     tag_status = (self._get_param("filter") or {}).get("tagStatus", "ANY")
     images = [i for i in images if tag_status == "ANY" or bool(i.image_tags) == (tag_status == "TAGGED")]
     page, token = _page(images, self._get_param("maxResults"), self._get_param("nextToken"), 1000)
@@ -190,7 +194,7 @@ def _image_detail(backend: ECRBackend, repository: str, image: Image) -> dict[st
         "imageDigest": image.get_image_digest(),
         "imagePushedAt": ecr_scans.pushed_at(backend, repository, image),
         "imageManifestMediaType": image.image_manifest_media_type,
-        "imageStatus": "ACTIVE",
+        **ecr_archive.archive_fields(image),
     }
     if image.image_tags:
         detail["imageTags"] = list(image.image_tags)
@@ -251,6 +255,7 @@ def _page(items: list[Any], max_results: Any, token: Any, limit: int) -> tuple[l
 
 def install() -> None:
     ecr_scans.install()
+    ecr_archive.install()
     patch_attr(ECRResponse, "describe_images", describe_images)
     patch_attr(ECRResponse, "describe_image_scan_findings", describe_image_scan_findings)
     patch_attr(ECRResponse, "create_pull_through_cache_rule", create_pull_through_cache_rule)

@@ -11,7 +11,8 @@ reports it for the life of the task. The emulator does the same, per container i
 2. an ECR image (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]``) whose
    repository exists in moto's ECR: the digest of the tagged image (tag ``latest`` when none is
    given), or the digest named. A tag or digest the repository does not hold cannot be pulled: the
-   task fails to start (``CannotPullContainerError``), as on AWS;
+   task fails to start (``CannotPullContainerError``), as on AWS, and so does an archived image
+   (:mod:`.ecr_archive`);
 3. anything else (another registry, or an ECR repository the emulator does not hold): the digest in
    the reference if it has one, else a deterministic ``sha256:`` of the reference itself.
 
@@ -30,7 +31,7 @@ from typing import Any
 from moto.ecr.models import ecr_backends
 from moto.moto_api._internal import urls as moto_api_urls
 
-from . import ecs_model
+from . import ecr_archive, ecs_model
 from .patches import add_url_path
 
 DIGESTS_PATH = "/moto-api/provenance-guard/ecs/image-digests"
@@ -104,6 +105,10 @@ def _from_ecr(account: str, region: str, reference: ImageReference, image: str) 
     for candidate in repository.images:
         digest = str(candidate.get_image_digest())
         if (digest == reference.digest) if reference.digest else (reference.tag or "latest") in candidate.image_tags:
+            if not ecr_archive.pullable(candidate):
+                return Resolution(
+                    None, f"CannotPullContainerError: {image} is {ecr_archive.status(candidate)}: restore it first"
+                )
             return Resolution(digest)
     wanted = reference.digest or reference.tag or "latest"
     return Resolution(

@@ -22,7 +22,7 @@ from tests.infra.support import fixture_names, load_event
 
 pytestmark = pytest.mark.infra
 
-AMI, INSTANCE, IMAGE_PUSH, SCAN, LAMBDA, PACKAGES, SWEEP = (
+AMI, INSTANCE, IMAGE_PUSH, SCAN, LAMBDA, PACKAGES, SWEEP, ECS = (
     "ami_events",
     "instance_events",
     "image_push",
@@ -30,6 +30,7 @@ AMI, INSTANCE, IMAGE_PUSH, SCAN, LAMBDA, PACKAGES, SWEEP = (
     "lambda_changes",
     "package_events",
     "sweep",
+    "ecs_events",
 )
 NOTHING: frozenset[str] = frozenset()
 
@@ -52,6 +53,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     # container images and repositories
     "ecr-image-action-push": frozenset({IMAGE_PUSH}),
     "ecr-image-action-delete": frozenset({IMAGE_PUSH}),
+    "ecr-image-action-archive": frozenset({IMAGE_PUSH}),  # archive storage class: archive its findings
+    "ecr-image-action-restore": frozenset({IMAGE_PUSH}),  # restored: judged again
     "ecr-replication-action": frozenset({IMAGE_PUSH}),
     "ecr-replication-action-failed": NOTHING,
     "ecr-referrer-action-restore": frozenset({IMAGE_PUSH}),
@@ -62,6 +65,20 @@ EXPECTED: dict[str, frozenset[str]] = {
     "cloudtrail-ecr-putimagescanningconfiguration": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putimagetagmutability": frozenset({IMAGE_PUSH}),
     "cloudtrail-ecr-putregistryscanningconfiguration": frozenset({IMAGE_PUSH}),
+    # ECS: task state changes, task definition and service calls; launch templates (instance_events)
+    "ecs-task-state-change-running": frozenset({ECS}),
+    "ecs-task-state-change-running-service": frozenset({ECS}),
+    "ecs-task-state-change-stopped": frozenset({ECS}),
+    "cloudtrail-ecs-createcluster": NOTHING,
+    "cloudtrail-ecs-registertaskdefinition": frozenset({ECS}),
+    "cloudtrail-ecs-deregistertaskdefinition": frozenset({ECS}),
+    "cloudtrail-ecs-createservice": frozenset({ECS}),
+    "cloudtrail-ecs-updateservice": frozenset({ECS}),
+    "cloudtrail-ecs-deleteservice": frozenset({ECS}),
+    "cloudtrail-ec2-createlaunchtemplate": frozenset({INSTANCE}),
+    "cloudtrail-ec2-createlaunchtemplateversion": frozenset({INSTANCE}),
+    "cloudtrail-ec2-modifylaunchtemplate": frozenset({INSTANCE}),
+    "cloudtrail-ec2-deletelaunchtemplate": frozenset({INSTANCE}),
     # vulnerability scans
     "ecr-image-scan": frozenset({SCAN}),
     "inspector2-scan-ecr": frozenset({SCAN}),

@@ -3,9 +3,9 @@ it, so a test can check each call against the permissions of every function that
 
 The recorder wraps botocore's `BaseClient._make_api_call` (the call still goes to moto). A call is
 attributed by the call stack: the outermost frame that runs a registered kind's collector (`collect`),
-expander or inventory names the component; calls outside any component (fixtures, Security Hub imports,
-the state table) are not attributed. IAM action = the service's signing name + the operation name
-(`signer-data` GetRevocationStatus is `signer:GetRevocationStatus`).
+expander, inventory or usage finder ("in use by", blast radius) names the component; calls outside any
+component (fixtures, Security Hub imports, the state table) are not attributed. IAM action = the service's
+signing name + the operation name (`signer-data` GetRevocationStatus is `signer:GetRevocationStatus`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from typing import Any
 from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.base import Collection
 from provenance_guard.collect.kinds import KINDS
+from provenance_guard.collect.kinds import USAGE as USAGE_FINDERS
 from provenance_guard.model import ResourceKind
 from provenance_guard.oci.ecr import EcrRegistries
 
-COLLECTOR, EXPANDER, INVENTORY = "collector", "expander", "inventory"
+COLLECTOR, EXPANDER, INVENTORY, USAGE = "collector", "expander", "inventory", "usage"
 LOG_FILE = Path(__file__).resolve().parents[2] / "build" / "recorded-aws-calls.json"
 """Written at the end of a whole unit-tier run; the infrastructure tier compares it with the template."""
 
@@ -40,7 +41,7 @@ def _code_of(callable_: Any) -> CodeType | None:
 
 
 def component_codes() -> dict[CodeType, Component]:
-    """The code object of every registered collector's `collect`, expander and inventory."""
+    """The code object of every registered collector's `collect`, expander, inventory and usage finder."""
     collection = Collection(ClientFactory(), EcrRegistries(ClientFactory()), KINDS)
     codes: dict[CodeType, Component] = {}
     for kind, descriptor in KINDS.items():
@@ -53,6 +54,9 @@ def component_codes() -> dict[CodeType, Component]:
         for inventory in (descriptor.inventory, descriptor.policy_inventory, descriptor.listing):
             if inventory is not None and (code := _code_of(inventory)) is not None:
                 codes[code] = (INVENTORY, kind)
+    for usage in USAGE_FINDERS:
+        if (code := _code_of(usage.finder(collection))) is not None:
+            codes[code] = (USAGE, usage.artifact)
     return codes
 
 

@@ -41,7 +41,7 @@ LAYERS = (
     {"collect"},
     {"controls"},
     {"findings", "asff", "exemptions", "state", "notify", "publish"},
-    {"pipeline", "sweep", "recheck", "remediation"},
+    {"pipeline", "sweep", "recheck", "remediation", "blast_radius"},
     {"triggers"},
     {"service", "runtime"},
 )

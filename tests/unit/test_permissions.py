@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from provenance_guard.collect.kinds import KINDS
+from provenance_guard.collect.kinds import USAGE as USAGE_FINDERS
 from stacks.triggers import FUNCTIONS, FunctionSpec
-from tests.unit.aws_calls import COLLECTOR, EXPANDER, INVENTORY, CallRecorder, Component
+from tests.unit.aws_calls import COLLECTOR, EXPANDER, INVENTORY, USAGE, CallRecorder, Component
 
 pytestmark = pytest.mark.after_all
 
@@ -19,14 +20,16 @@ deleted repository have findings): wiring, not a declared read."""
 
 
 def runs(spec: FunctionSpec, component: Component) -> bool:
-    """Whether the function runs the component (its own kinds' collectors and what they read through, its
-    expanders, and every inventory for the sweep)."""
+    """Whether the function runs the component (the collectors of the kinds it judges and what they read
+    through, the usage finders of the artifacts it judges, its expanders, and every inventory for the sweep)."""
     role, kind = component
     if role == EXPANDER:
         return kind in spec.expands
     if role == INVENTORY:
         return spec.fans_out
-    pending, seen = list(spec.kinds), set()
+    if role == USAGE:
+        return kind in spec.judged
+    pending, seen = list(spec.judged), set()
     while pending:
         current = pending.pop()
         if current not in seen:
@@ -58,7 +61,7 @@ def test_every_collector_expander_and_inventory_was_exercised(whole_unit_tier: N
             (INVENTORY, descriptor.inventory or descriptor.policy_inventory),
         )
         if present is not None
-    }
+    } | {(USAGE, usage.artifact) for usage in USAGE_FINDERS}
     assert registered - aws_calls.calls.keys() == set()
 
 

@@ -13,8 +13,11 @@ from provenance_guard.collect.codeartifact_package import CODEARTIFACT_PACKAGE_V
 from provenance_guard.collect.codeartifact_repository import CODEARTIFACT_REPOSITORY
 from provenance_guard.collect.ecr_image_model import ECR_IMAGE
 from provenance_guard.collect.ecr_repository import ECR_REPOSITORY
+from provenance_guard.collect.ecs_service import ECS_SERVICE
+from provenance_guard.collect.ecs_task_definition import ECS_TASK_DEFINITION
 from provenance_guard.collect.instance import INSTANCE
 from provenance_guard.collect.lambda_function import LAMBDA_FUNCTION
+from provenance_guard.collect.launch_template import LAUNCH_TEMPLATE
 from provenance_guard.controls import registry
 from provenance_guard.controls.registry import (
     WELL_ARCHITECTED,
@@ -37,12 +40,15 @@ CONTROLS_MD = {
     "PG.AMI.5": (Severity.MEDIUM, AMI),
     "PG.AMI.6": (Severity.MEDIUM, AMI),
     "PG.EC2.1": (Severity.HIGH, INSTANCE),
+    "PG.EC2.2": (Severity.HIGH, LAUNCH_TEMPLATE),
     "PG.ECR.1": (Severity.MEDIUM, ECR_REPOSITORY),
     "PG.ECR.2": (Severity.MEDIUM, ECR_REPOSITORY),
     "PG.ECR.3": (Severity.HIGH, ECR_IMAGE),
     "PG.ECR.4": (Severity.MEDIUM, ECR_IMAGE),
     "PG.ECR.5": (None, ECR_IMAGE),
     "PG.ECR.6": (Severity.MEDIUM, ECR_IMAGE),
+    "PG.ECS.1": (Severity.MEDIUM, ECS_TASK_DEFINITION),
+    "PG.ECS.2": (Severity.HIGH, ECS_SERVICE),
     "PG.LAMBDA.1": (Severity.HIGH, LAMBDA_FUNCTION),
     "PG.LAMBDA.2": (Severity.HIGH, LAMBDA_FUNCTION),
     "PG.LAMBDA.3": (Severity.HIGH, LAMBDA_FUNCTION),
@@ -204,3 +210,32 @@ def test_registration_builds_the_control_from_the_decorated_function() -> None:
     assert control.description == "Judges nothing."
     assert control.related_requirements == (WELL_ARCHITECTED, "EC2.8")
     assert control.evaluate is _evaluate
+
+
+def test_a_control_may_judge_several_kinds_of_its_family() -> None:
+    from provenance_guard.collect.ecs_service import ECS_TASK
+
+    fresh = ControlRegistry()
+    fresh.register(
+        id="PG.ECS.9",
+        title="t",
+        severity=Severity.HIGH,
+        resource_kind=ECS_SERVICE,
+        also_judges=(ECS_TASK,),
+        remediation_text="r",
+        remediation_url="https://docs.aws.amazon.com/",
+        permissions=("ecs:DescribeTasks",),
+    )(_evaluate)
+    assert [c.id for c in fresh.for_kind(ECS_TASK)] == [c.id for c in fresh.for_kind(ECS_SERVICE)] == ["PG.ECS.9"]
+    assert fresh.permissions(frozenset({ECS_TASK})) == ["ecs:DescribeTasks"]
+    with pytest.raises(ValueError, match="FAMILY"):
+        fresh.register(
+            id="PG.ECS.10",
+            title="t",
+            severity=Severity.HIGH,
+            resource_kind=ECS_SERVICE,
+            also_judges=(AMI,),
+            remediation_text="r",
+            remediation_url="https://docs.aws.amazon.com/",
+            permissions=("ecs:DescribeTasks",),
+        )(_evaluate)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from provenance_guard.collect.base import USAGE_EVIDENCE
 from provenance_guard.collect.kinds import kind_named
 from provenance_guard.controls.registry import Control
 from provenance_guard.model import Reason, ResourceRef, Severity, Status, Verdict
@@ -150,8 +151,10 @@ def to_document(finding: Finding) -> dict[str, Any]:
 
 
 def fingerprint(finding: Finding) -> str:
-    """Hash of everything but the timestamps: equal fingerprints mean nothing worth re-importing."""
+    """Hash of everything but the timestamps and the "in use by" evidence (refreshed on its own schedule,
+    `pipeline.USAGE_REFRESH`): equal fingerprints mean nothing worth re-importing at once."""
     content = {k: v for k, v in to_document(finding).items() if k not in TIMESTAMPS}
+    content["evidence"] = {k: v for k, v in finding.evidence.items() if k not in USAGE_EVIDENCE}
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from provenance_guard.collect.base import Collection, Snapshot
+from provenance_guard.collect.base import USAGE_EVIDENCE, Collection, Snapshot
 from provenance_guard.controls.registry import ControlRegistry, EvaluationContext
 from provenance_guard.exemptions import find_exemption
 from provenance_guard.failures import Failure, classify, classify_finding_code, reason
@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=30)
 """Unchanged findings are re-imported this long after their last update, well inside Security
 Hub's 90-day retention of findings that are never updated."""
+USAGE_REFRESH = timedelta(days=1)
+"""A finding whose only change is its "in use by" evidence (tasks and instances come and go) is
+re-imported at most this often; any other change re-imports it at once, with the current usage."""
 
 
 class PublishError(RuntimeError):
@@ -83,6 +86,9 @@ class RunReport:
     """Items AWS refused as invalid (a permanent failure, with its reason): never retried."""
     rejected_findings: list[FailedFinding] = field(default_factory=list)
     """Findings Security Hub refused as invalid (InvalidInput, InvalidAccess): never retried."""
+    changed: list[Finding] = field(default_factory=list)
+    """Imported findings whose status, severity or record state changed (or that are new): what the
+    resources using an artifact depend on (blast radius)."""
 
     @property
     def provisional(self) -> list[ResourceRef]:
@@ -186,12 +192,11 @@ class Pipeline:
             logger.info("%s no longer exists; archiving its findings", ref.arn)
             return None
         context = EvaluationContext(ref.account, ref.region, ref.partition, now)
-        results = []
-        for control in controls:
-            verdict = control.evaluate(snapshot, policy, context)
-            if verdict is not None:
-                results.append(Evaluated(ref, verdict, self._finding(control.id, verdict, snapshot, policy, now)))
-        return results
+        verdicts = [v for v in (control.evaluate(snapshot, policy, context) for control in controls) if v is not None]
+        users = self._collection.users(ref) if verdicts else None
+        if users is not None:
+            verdicts = [replace(v, evidence={**v.evidence, **users.evidence()}) for v in verdicts]
+        return [Evaluated(ref, v, self._finding(v.control_id, v, snapshot, policy, now)) for v in verdicts]
 
     def _finding(self, control_id: str, verdict: Verdict, snapshot: Snapshot, policy: Policy, now: datetime) -> Finding:
         exemption = None
@@ -219,6 +224,7 @@ class Pipeline:
                     record.fingerprint == fingerprint(finding)
                     and record.record_state == "ACTIVE"
                     and not _stale(record, now)
+                    and (_usage(record.finding) == _usage(finding) or not _stale(record, now, USAGE_REFRESH))
                 ):
                     report.unchanged += 1
                     continue
@@ -255,6 +261,7 @@ class Pipeline:
             imported_ids &= set(result.imported)
             failed += result.failed
         imported = [c for c in candidates if c.finding.id in imported_ids]
+        report.changed.extend(c.finding for c in imported if _changed(c))
         notifications = [n for n in map(_notification, imported) if n is not None]
         report.new_failures.extend(n.finding for n in notifications if n.transition is Transition.NEW_FAILURE)
         for notifier in self._notifiers if notifications else ():
@@ -299,6 +306,22 @@ def _restricted(work: Work, controls: frozenset[str] | None) -> Work:
     return replace(work, controls=controls if work.controls is None else work.controls & controls)
 
 
-def _stale(record: FindingRecord, now: datetime) -> bool:
+def _stale(record: FindingRecord, now: datetime, after: timedelta = REFRESH_AFTER) -> bool:
     updated = datetime.fromisoformat(record.updated_at.replace("Z", "+00:00"))
-    return now - updated >= REFRESH_AFTER
+    return now - updated >= after
+
+
+def _usage(finding: Finding) -> dict[str, str]:
+    return {key: value for key, value in finding.evidence.items() if key in USAGE_EVIDENCE}
+
+
+def _changed(candidate: _Candidate) -> bool:
+    """New, or a different status, severity or record state than the finding last imported."""
+    previous, finding = candidate.previous, candidate.finding
+    if previous is None:
+        return True
+    return (previous.status, previous.record_state, previous.finding.severity) != (
+        finding.status.value,
+        finding.record_state.value,
+        finding.severity,
+    )

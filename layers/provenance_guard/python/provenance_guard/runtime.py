@@ -31,7 +31,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from provenance_guard import recheck, tracing
+from provenance_guard import blast_radius, recheck, tracing
+from provenance_guard.collect.kinds import USAGE
 from provenance_guard.failures import Failure, classify, reason
 from provenance_guard.findings import Finding
 from provenance_guard.log_lines import clip, encodable_json
@@ -112,6 +113,8 @@ def _process(record: Mapping[str, Any], service: Service, sweep: bool, only: str
             _remediate_automatically(report.new_failures, service)
             if report.provisional and not sweep:
                 _recheck_later(report.provisional, event, service)
+            if report.changed and not sweep:
+                _recheck_users(report, service)
     except Exception as error:
         if classify(error) is Failure.PERMANENT:
             _reject(reason(error), body)
@@ -238,6 +241,33 @@ def _recheck_later(refs: list[ResourceRef], event: Mapping[str, Any], service: S
         return
     logger.info("rechecks queued", extra={"resources": [r.arn for r in refs], "messages": sent})
     metrics.add_metric(name="RechecksQueued", unit=MetricUnit.Count, value=sent)
+
+
+def _recheck_users(report: RunReport, service: Service) -> None:
+    """Blast radius: queue the re-judging of what uses an artifact whose verdict changed (see
+    `provenance_guard.blast_radius`). The sweep judges every user anyway, so it sends none; a failure to
+    look up or queue is logged, not retried (the artifact's own results are already published)."""
+    queue_url = service.settings.recheck_queue_url
+    if queue_url is None:
+        return
+    try:
+        fanout = blast_radius.affected(report.changed, service.collection, USAGE)
+        sent = blast_radius.schedule(service.clients.client("sqs"), queue_url, fanout)
+    except Exception:
+        logger.exception("blast-radius rechecks not queued; the daily sweep will judge the users")
+        return
+    if fanout.users or fanout.incomplete:
+        logger.info(
+            "blast-radius rechecks queued",
+            extra={
+                "users": [r.arn for r in fanout.users[:20]],
+                "count": len(fanout.users),
+                "skipped": fanout.skipped,
+                "incomplete": [r.arn for r in fanout.incomplete],
+                "messages": sent,
+            },
+        )
+        metrics.add_metric(name="BlastRadiusRechecks", unit=MetricUnit.Count, value=len(fanout.users))
 
 
 def _record_metrics(report: RunReport) -> None:

@@ -9,7 +9,7 @@ from functools import cache, partial
 
 from provenance_guard.clients import ClientFactory
 from provenance_guard.collect.base import Collection
-from provenance_guard.collect.kinds import KINDS
+from provenance_guard.collect.kinds import KINDS, USAGE
 from provenance_guard.controls import registry
 from provenance_guard.notify import Notifier, SnsNotifier
 from provenance_guard.oci.ecr import EcrRegistries
@@ -62,7 +62,7 @@ def build_service(
             notifiers.append(SnsNotifier(clients.client("sns"), settings.topic_arn))
     # No table (the CLI without --table): nothing to diff against, so every result counts as new.
     state = FindingStateStore(clients.client("dynamodb"), settings.table_name) if settings.table_name else None
-    collection = Collection(clients, EcrRegistries(clients, settings.registry_url), KINDS, state)
+    collection = Collection(clients, EcrRegistries(clients, settings.registry_url), KINDS, state, USAGE)
     pipeline = Pipeline(
         registry=registry,
         collection=collection,

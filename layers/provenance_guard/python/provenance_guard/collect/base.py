@@ -6,7 +6,8 @@ A kind is described once, by a `Kind` beside its collector, and registered in `c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from provenance_guard.policy import Policy
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class Snapshot(Protocol):
@@ -82,6 +84,55 @@ def entry_time(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+IN_USE_BY = "InUseBy"
+IN_USE_BY_FIRST = "InUseBy.First"
+USAGE_EVIDENCE = frozenset({IN_USE_BY, IN_USE_BY_FIRST})
+"""Evidence keys of "in use by" (CONTROLS.md §6.1, blast radius): what uses an artifact changes as tasks and
+instances come and go, so these keys are refreshed on their own schedule (`pipeline.USAGE_REFRESH`)."""
+FIRST_USERS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Users:
+    """What uses one artifact (an image digest, an AMI): found by the kinds' `Usage` finders."""
+
+    refs: tuple[ResourceRef, ...]
+    """Sorted by ARN; at most what the finders' bounds let them find."""
+    complete: bool = True
+    """False when a finder stopped at its bound or could not read everything (then `refs` is a lower bound)."""
+
+    def __add__(self, other: Users) -> Users:
+        refs = sorted(set(self.refs) | set(other.refs), key=lambda ref: ref.arn)
+        return Users(tuple(refs), self.complete and other.complete)
+
+    def evidence(self) -> dict[str, str]:
+        """The "in use by" evidence: counts per kind, and the first few ARNs."""
+        counts: dict[str, int] = {}
+        for ref in self.refs:
+            counts[ref.kind.value] = counts.get(ref.kind.value, 0) + 1
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "nothing found"
+        if not self.complete:
+            summary += " (at least: the search was bounded or partly unreadable)"
+        shown = ", ".join(ref.arn for ref in self.refs[:FIRST_USERS_SHOWN]) or "-"
+        return {IN_USE_BY: summary, IN_USE_BY_FIRST: shown[:1000]}
+
+
+UsersFinder = Callable[[ResourceRef], Users]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How to find the resources that use artifacts of one kind (the running tasks of an image digest, the
+    instances and launch templates of an AMI), and the artifact controls their own verdicts depend on: a
+    change of one of those re-judges them (blast radius)."""
+
+    artifact: ResourceKind
+    finds: tuple[ResourceKind, ...]
+    controls: frozenset[str]
+    finder: Callable[[Collection], UsersFinder]
+    reads: tuple[str, ...]
 
 
 class RunCache:
@@ -148,6 +199,7 @@ class Collection:
         registries: EcrRegistries,
         kinds: Mapping[ResourceKind, Kind],
         state: ActiveResources | None = None,
+        usage: Sequence[Usage] = (),
     ) -> None:
         self.clients = clients
         self.registries = registries
@@ -157,6 +209,8 @@ class Collection:
         self._collectors: dict[ResourceKind, Collector | None] = {}
         self._expanders: dict[ResourceKind, Expander | None] = {}
         self._shared: dict[type[Any], Any] = {}
+        self._usage = tuple(usage)
+        self._finders: dict[int, UsersFinder] = {}
 
     def collector(self, kind: ResourceKind) -> Collector | None:
         if kind not in self._collectors:
@@ -169,6 +223,30 @@ class Collection:
             build = self._kinds[kind].expander if kind in self._kinds else None
             self._expanders[kind] = build(self) if build else None
         return self._expanders[kind]
+
+    def users(self, ref: ResourceRef) -> Users | None:
+        """What uses the artifact `ref`, once per run; None when no finder looks for users of its kind."""
+        finders = [(index, usage) for index, usage in enumerate(self._usage) if usage.artifact is ref.kind]
+        if not finders:
+            return None
+        return self.run.once((Users, ref), lambda: self._find(ref, finders))
+
+    def _find(self, ref: ResourceRef, finders: list[tuple[int, Usage]]) -> Users:
+        """A finder that cannot read (denied, throttled past the retries) leaves the answer incomplete; the
+        artifact is still judged."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        found = Users(())
+        for index, usage in finders:
+            if index not in self._finders:
+                self._finders[index] = usage.finder(self)
+            try:
+                found = found + self._finders[index](ref)
+            except (BotoCoreError, ClientError) as error:
+                finds = "/".join(kind.value for kind in usage.finds)
+                logger.warning("cannot find the %s resources using %s: %s", finds, ref.arn, error)
+                found = found + Users((), complete=False)
+        return found
 
     def shared(self, cls: type[T], build: Callable[[Collection], T]) -> T:
         """One instance of `cls` for every collector of this service (a reader several kinds use)."""

@@ -59,6 +59,9 @@ from provenance_guard.oci.registry import RegistryError, RegistryUnreachableErro
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_CODES = frozenset({"ImageNotFoundException", "RepositoryNotFoundException"})
+UNPULLABLE_STATUSES = frozenset({"ARCHIVED", "ACTIVATING"})
+"""An image in the ECR archive storage class (or still being restored from it) cannot be pulled: its
+findings are archived like a deleted image's (CONTROLS.md §6.1)."""
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
 READ_IMAGE = (
     DESCRIBE_IMAGES,
@@ -111,7 +114,8 @@ class EcrImageCollector:
         self._per_run = run is not None
 
     def collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
-        """The image's snapshot, or None when the digest (or its repository) no longer exists."""
+        """The image's snapshot, or None when the digest (or its repository) no longer exists, or it is
+        archived (`imageStatus` ARCHIVED, or ACTIVATING while a restore runs)."""
         if not self._per_run:
             self._run.clear()
         return self._run.once((EcrImageCollector, ref), lambda: self._collect(ref))
@@ -119,7 +123,7 @@ class EcrImageCollector:
     def _collect(self, ref: ResourceRef) -> EcrImageSnapshot | None:
         repository, digest = split_image_name(ref.name)
         detail = self._run.listed(ref) or self._describe(ref.region, repository, digest)
-        if detail is None:
+        if detail is None or detail.get("imageStatus") in UNPULLABLE_STATUSES:
             return None
         context = _RegistryContext(
             scanning=self._registry.scanning(ref.region),

@@ -14,13 +14,19 @@ from provenance_guard.collect import (
     codeartifact_domain,
     codeartifact_package,
     codeartifact_repository,
+    ami_usage,
     ecr_image,
     ecr_repository,
+    ecs_service,
+    ecs_task_definition,
+    ecs_usage,
     imagebuilder_image,
     instance,
     lambda_function,
+    lambda_image_usage,
+    launch_template,
 )
-from provenance_guard.collect.base import Kind
+from provenance_guard.collect.base import Kind, Usage
 from provenance_guard.model import ResourceKind, ResourceRef
 
 KINDS: Mapping[ResourceKind, Kind] = {
@@ -36,8 +42,13 @@ KINDS: Mapping[ResourceKind, Kind] = {
         *codeartifact_domain.KINDS,
         *codeartifact_repository.KINDS,
         *codeartifact_package.KINDS,
+        *ecs_task_definition.KINDS,
+        *ecs_service.KINDS,
+        *launch_template.KINDS,
     )
 }
+USAGE: tuple[Usage, ...] = (*ecs_usage.USAGE, *lambda_image_usage.USAGE, *ami_usage.USAGE)
+"""How to find what uses an artifact: one line per module that declares finders (its `USAGE`)."""
 _BY_VALUE = {kind.value: kind for kind in KINDS}
 
 
@@ -73,8 +84,9 @@ def reads(
     collects: Iterable[ResourceKind], expands: Iterable[ResourceKind] = (), *, inventories: bool = False
 ) -> set[str]:
     """What a function may call: the reads of the collectors of `collects` and of the kinds they read
-    through, of the expanders of `expands`, and (with `inventories`) of every inventory."""
-    found: set[str] = set()
+    through, of the finders of what uses `collects` (the "in use by" evidence of an image or AMI), of the
+    expanders of `expands`, and (with `inventories`) of every inventory."""
+    found: set[str] = {read for usage in USAGE if usage.artifact in set(collects) for read in usage.reads}
     pending = list(collects)
     seen: set[ResourceKind] = set()
     while pending:
@@ -88,6 +100,12 @@ def reads(
     if inventories:
         found.update(read for descriptor in inventoried() for read in descriptor.inventory_reads)
     return found
+
+
+def users_of(artifacts: Iterable[ResourceKind]) -> set[ResourceKind]:
+    """The kinds whose resources use artifacts of these kinds (re-judged when an artifact's verdict changes)."""
+    wanted = set(artifacts)
+    return {kind for usage in USAGE if usage.artifact in wanted for kind in usage.finds}
 
 
 def inventoried() -> list[Kind]:

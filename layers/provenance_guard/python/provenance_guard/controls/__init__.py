@@ -9,10 +9,12 @@ from provenance_guard.controls import (  # noqa: F401 (imported to register thei
     ecr_repository,
     ecr_scan,
     ecr_signature,
+    ecs,
     instance,
     lambda_image,
     lambda_runtime,
     lambda_signing,
+    launch_template,
     packages,
     packages_access,
 )

@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from provenance_guard.regions import check_scope
-from provenance_guard.triggers import ami, codeartifact, ecr, instance, lambda_functions, remediation, scans, sweep
+from provenance_guard.triggers import (
+    ami,
+    codeartifact,
+    ecr,
+    ecs,
+    instance,
+    lambda_functions,
+    launch_template,
+    remediation,
+    scans,
+    sweep,
+)
 from provenance_guard.triggers.base import API_VERSION_SUFFIX, CLOUDTRAIL, Envelope, Parser, Trigger
 from provenance_guard.work import EventError, Work
 
@@ -23,6 +34,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     *ecr.TRIGGERS,
     *scans.TRIGGERS,
     *lambda_functions.TRIGGERS,
+    *ecs.TRIGGERS,
+    *launch_template.TRIGGERS,
     *codeartifact.TRIGGERS,
     *sweep.TRIGGERS,
     *remediation.TRIGGERS,

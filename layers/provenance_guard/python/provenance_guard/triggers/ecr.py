@@ -55,7 +55,9 @@ def repository_ref(envelope: Envelope, name: str) -> ResourceRef:
 
 def ecr_image_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work]:
     """PUSH: the image (an index expands into its platform images) and its repository; DELETE: archive.
-    A legacy cosign signature (tag `sha256-<hex>.sig`) pushed or deleted: re-judge PG.ECR.3 of `sha256:<hex>`."""
+    A legacy cosign signature (tag `sha256-<hex>.sig`) pushed or deleted: re-judge PG.ECR.3 of `sha256:<hex>`.
+    UPDATE_STORAGE_CLASS: archived (`target-storage-class` ARCHIVE, it cannot be pulled) -> its findings are
+    archived; restored (STANDARD) -> judged again, every image control."""
     if required(detail, "result") != "SUCCESS":
         return []
     action = required(detail, "action-type")
@@ -75,6 +77,13 @@ def ecr_image_action(detail: Mapping[str, Any], envelope: Envelope) -> list[Work
         ]
     if action == "DELETE":
         return [Work(Action.ARCHIVE, image)]
+    if action == "UPDATE_STORAGE_CLASS":
+        target = required(detail, "target-storage-class")
+        if target == "ARCHIVE":
+            return [Work(Action.ARCHIVE, image)]
+        if target == "STANDARD":
+            return [Work(Action.EXPAND, image)]
+        raise EventError(f"detail.target-storage-class {target!r} is neither ARCHIVE nor STANDARD")
     return []
 
 
@@ -133,11 +142,11 @@ def registry_scanning_call(detail: Mapping[str, Any], envelope: Envelope) -> lis
 TRIGGERS = (
     Trigger(
         "EcrImageAction",
-        "ECR Image Action PUSH / DELETE that succeeded",
+        "ECR Image Action PUSH / DELETE / UPDATE_STORAGE_CLASS (archive, restore) that succeeded",
         FUNCTION,
         source="aws.ecr",
         detail_type="ECR Image Action",
-        detail={"action-type": ["PUSH", "DELETE"], "result": ["SUCCESS"]},
+        detail={"action-type": ["PUSH", "DELETE", "UPDATE_STORAGE_CLASS"], "result": ["SUCCESS"]},
         parse=ecr_image_action,
     ),
     Trigger(

@@ -60,7 +60,8 @@ TRIGGERS = (
     ),
     Trigger(
         "Recheck",
-        "Provisional results judged again a little later, sent by image_push to its own queue",
+        "Resources judged again, sent by a function to its own queue: provisional results a little later "
+        "(image_push), the users of an artifact whose verdict changed at once (blast radius)",
         "image_push",
         source=PAGE_SOURCE[0],
         detail_type=RECHECK,
