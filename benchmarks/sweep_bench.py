@@ -52,8 +52,8 @@ import urllib.request
 
 import boto3
 
-from provenance_guard import runtime
 from benchmarks.compute_measures import measure_compute
+from provenance_guard import runtime
 from provenance_guard.clients import ClientFactory
 from provenance_guard.runtime import handle_sqs_batch
 from provenance_guard.service import Service, build_service

@@ -23,8 +23,8 @@ from provenance_guard.collect.ecs_task_definition import ECS_TASK_DEFINITION
 from provenance_guard.collect.imagebuilder_image import IMAGE_BUILDER_IMAGE
 from provenance_guard.collect.instance import INSTANCE
 from provenance_guard.collect.lambda_function import CODE_SIGNING_CONFIG, LAMBDA_FUNCTION
-from provenance_guard.controls import registry
 from provenance_guard.collect.launch_template import LAUNCH_TEMPLATE
+from provenance_guard.controls import registry
 from provenance_guard.model import ResourceKind
 from provenance_guard.policy import Policy
 from provenance_guard.triggers import for_function

@@ -212,7 +212,7 @@ def test_registration_builds_the_control_from_the_decorated_function() -> None:
     assert control.evaluate is _evaluate
 
 
-def test_a_control_may_judge_several_kinds_of_its_family() -> None:
+def test_a_service_control_may_also_judge_standalone_tasks() -> None:
     from provenance_guard.collect.ecs_service import ECS_TASK
 
     fresh = ControlRegistry()

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from provenance_guard.collect import (
     account,
     ami,
+    ami_usage,
     codeartifact_domain,
     codeartifact_package,
     codeartifact_repository,
-    ami_usage,
     ecr_image,
     ecr_repository,
     ecs_service,

@@ -40,6 +40,8 @@ MAX_IMAGES_IN_EVIDENCE = 10
     remediation_url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html",
     permissions=(DESCRIBE_TASK_DEFINITION, DESCRIBE_REPOSITORIES),
     related_requirements=("Security Hub CSPM ECR.2",),
+    nist=("CM-2", "SI-7", "SR-3", "SR-11"),
+    cis=("2.5", "16.5"),
 )
 def images_pinned(definition: TaskDefinitionSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """Every container image of the family's latest ACTIVE revision is named by digest, or by a tag of an
@@ -97,6 +99,8 @@ def images_pinned(definition: TaskDefinitionSnapshot, policy: Policy, ctx: Evalu
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html",
     permissions=(DESCRIBE_SERVICES, LIST_TASKS, DESCRIBE_TASKS, *READ_IMAGE, *READ_SIGNING),
+    nist=("SR-3", "SR-11", "SI-7(15)", "RA-5"),
+    cis=("2.5", "16.5"),
 )
 def running_images_trusted(
     workload: EcsServiceSnapshot | EcsTaskSnapshot, policy: Policy, ctx: EvaluationContext

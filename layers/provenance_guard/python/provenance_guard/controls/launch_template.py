@@ -38,6 +38,8 @@ from provenance_guard.policy import Policy
         DESCRIBE_IMAGE_ATTRIBUTE,
         GET_IMAGE,
     ),
+    nist=("CM-2", "CM-7(5)", "SR-3", "SR-11"),
+    cis=("4.1", "16.7"),
 )
 def launches_hardened_ami(template: LaunchTemplateSnapshot, policy: Policy, ctx: EvaluationContext) -> Verdict:
     """The AMI the template's default and latest versions launch (an ImageId, or a resolve:ssm: parameter
