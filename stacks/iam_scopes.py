@@ -24,11 +24,13 @@ SAR_PAGES: Mapping[str, str] = {
     "ec2": SAR + "list_amazonec2.html",
     "codeartifact": SAR + "list_awscodeartifact.html",
     "ecr": SAR + "list_amazonelasticcontainerregistry.html",
+    "ecs": SAR + "list_amazonelasticcontainerservice.html",
     "imagebuilder": SAR + "list_amazonec2imagebuilder.html",
     "inspector2": SAR + "list_amazoninspector2.html",
     "lambda": SAR + "list_awslambda.html",
     "organizations": SAR + "list_awsorganizations.html",
     "signer": SAR + "list_awssigner.html",
+    "ssm": SAR + "list_awssystemsmanager.html",
     "xray": SAR + "list_awsx-ray.html",
 }
 """The SAR page each service prefix's entries below were read from."""
@@ -72,6 +74,9 @@ class ResourceScope:
 _CODEARTIFACT_DOMAIN = "arn:${Partition}:codeartifact:${Region}:${Account}:domain/*"
 _CODEARTIFACT_REPOSITORY = "arn:${Partition}:codeartifact:${Region}:${Account}:repository/*"
 _CODEARTIFACT_PACKAGE = "arn:${Partition}:codeartifact:${Region}:${Account}:package/*"
+_ECS_SERVICE = "arn:${Partition}:ecs:${Region}:${Account}:service/*"
+_ECS_TASK = "arn:${Partition}:ecs:${Region}:${Account}:task/*"
+_SSM_PARAMETER = "arn:${Partition}:ssm:${Region}:${Account}:parameter/*"
 _ECR_REPOSITORY = "arn:${Partition}:ecr:${Region}:${Account}:repository/*"
 _EC2_IMAGE = "arn:${Partition}:ec2:${Region}::image/*"  # an AMI ARN carries no account
 _IMAGEBUILDER_IMAGE = "arn:${Partition}:imagebuilder:${Region}:${Account}:image/*"
@@ -110,6 +115,12 @@ SCOPED: Mapping[str, tuple[ResourceScope, ...]] = {
     "ecr:GetDownloadUrlForLayer": (_IMAGE_IN_ANY_REGISTRY,),
     "ecr:ListTagsForResource": (_IMAGE_IN_ANY_REGISTRY,),
     "ecr:DescribeRepositories": (_OWN_REPOSITORY,),
+    # ECS (SAR: service* / task*); the account's own services and tasks, in its Region
+    "ecs:DescribeServices": (ResourceScope("service", _ECS_SERVICE),),
+    "ecs:DescribeTasks": (ResourceScope("task", _ECS_TASK),),
+    # Systems Manager (SAR: parameter*): EC2 reads a launch template's resolve:ssm: parameter as the caller;
+    # AWS's public parameters (/aws/service/...) have no account in their ARN, so any account
+    "ssm:GetParameters": (ResourceScope("parameter", _SSM_PARAMETER, account=ANY),),
     # EC2 (SAR: image* for DescribeImageAttribute); an Image Builder image distributes AMIs to several Regions
     "ec2:DescribeImageAttribute": (ResourceScope("image", _EC2_IMAGE, region=ANY),),
     # Image Builder (SAR: image*); read by the ARN an AMI's tags carry, in the Region that built it
@@ -135,12 +146,24 @@ UNSCOPED: Mapping[str, str] = {
     "codeartifact:ListDomains": _NO_RESOURCE_TYPE,
     "ec2:DescribeImages": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
     "ec2:DescribeInstances": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
+    "ec2:DescribeImageReferences": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
+    "ec2:DescribeLaunchTemplates": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
+    "ec2:DescribeLaunchTemplateVersions": _NO_RESOURCE_TYPE + " (only the ec2:Region condition key)",
+    "ecs:DescribeTaskDefinition": _NO_RESOURCE_TYPE,
+    "ecs:ListClusters": _NO_RESOURCE_TYPE,
+    "ecs:ListServices": _NO_RESOURCE_TYPE + " (only the ecs:cluster condition key)",
+    "ecs:ListTaskDefinitionFamilies": _NO_RESOURCE_TYPE,
+    "ecs:ListTasks": (
+        "a ListTasks by cluster or service names no resource type the SAR lists (its only one is "
+        "container-instance*); the clusters are known only at run time, so it is granted on *"
+    ),
     "ecr:GetAuthorizationToken": _NO_RESOURCE_TYPE,
     "ecr:GetRegistryScanningConfiguration": _NO_RESOURCE_TYPE + " (a registry-level setting)",
     "ecr:GetSigningConfiguration": _NO_RESOURCE_TYPE + " (a registry-level setting)",
     "ecr:DescribePullThroughCacheRules": _NO_RESOURCE_TYPE + " (a registry-level setting)",
     "inspector2:ListFindings": _NO_RESOURCE_TYPE,
     "lambda:ListFunctions": _NO_RESOURCE_TYPE,
+    "lambda:ListCodeSigningConfigs": _NO_RESOURCE_TYPE,
     "organizations:DescribeOrganization": _NO_RESOURCE_TYPE + " (the caller's own organization)",
     "xray:PutTraceSegments": _NO_RESOURCE_TYPE,
     "xray:PutTelemetryRecords": _NO_RESOURCE_TYPE,

@@ -280,7 +280,8 @@ def test_the_named_actions_of_issue_13_are_scoped():
 
 def test_cross_account_reads_are_the_ones_the_decision_names():
     """docs/decisions/iam-resource-scoping.md: images in another account's registry (Lambda container images),
-    Image Builder images by their ARN, and the revocation status of any publisher's signature."""
+    Image Builder images by their ARN, the revocation status of any publisher's signature, and the SSM
+    parameters a launch template resolves (AWS's public ones carry no account)."""
     cross_account = {action for action, scopes in SCOPED.items() if any(s.account == ANY for s in scopes)}
     assert cross_account == {
         "ecr:BatchGetImage",
@@ -291,4 +292,5 @@ def test_cross_account_reads_are_the_ones_the_decision_names():
         "ecr:ListTagsForResource",
         "imagebuilder:GetImage",
         "signer:GetRevocationStatus",
+        "ssm:GetParameters",
     }
